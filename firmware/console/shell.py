@@ -1,0 +1,193 @@
+# The console: turns typed lines into pump commands and replies, in human
+# text or JSON lines, and prints log lines and alarms without garbling the
+# line being typed.
+#
+# Split for testing: handle(line) and finish(pending, confirmed) are plain
+# synchronous calls (the property test feeds them 100,000 lines); run_line()
+# and serve() add the OK-button wait and the byte-at-a-time reader on top.
+
+import json
+
+from console import commands
+from console.lineedit import LineEditor
+from console.parse import Usage
+from console.reply import Pending, fail
+
+PROMPT = "plunger> "
+CONFIRM_TIMEOUT_MS = 30000
+_LEVELS = {"debug": 0, "info": 1, "warn": 2, "error": 3}
+
+
+def _stop_app():
+    # Same path as a Ctrl-C the port catches itself: the app's run() turns
+    # KeyboardInterrupt into "motor off, back to the REPL".
+    raise KeyboardInterrupt
+
+
+class Console:
+    def __init__(self, facade, now_ms, write, confirmer=None,
+                 confirm_timeout_ms=CONFIRM_TIMEOUT_MS, on_interrupt=_stop_app):
+        """facade: the pump (see docs in the console report); now_ms: the
+        clock's now_ms; write(str): the serial output; confirmer: async
+        (prompt, timeout_ms) -> bool, True when OK was pressed in time."""
+        self.facade = facade
+        self.now_ms = now_ms
+        self.write = write
+        self.confirmer = confirmer
+        self.confirm_timeout_ms = confirm_timeout_ms
+        self.on_interrupt = on_interrupt
+        self.editor = LineEditor(write)
+        self.json = False
+        self.log_level = "info"
+        self.calibration = None  # mU dispensed, waiting for the weighed mass
+        self.busy = False  # a command (or its OK wait) is running
+
+    def set_json(self, on):
+        self.json = on
+        self.editor.echo = not on  # scripts want replies only, no echo
+
+    def confirm_required(self):
+        try:
+            return self.facade.config_get(commands.CONFIRM_FLAG) is not False
+        except Exception:
+            return True  # unreadable flag: keep the safe default
+
+    # ---- one line, synchronously ---------------------------------------
+
+    def handle(self, line):
+        """-> (Reply or Pending, json_mode for this reply). Never raises
+        (except MemoryError); a Pending has sent nothing to the pump yet."""
+        as_json = self.json
+        words = line.split()
+        if words and words[0].startswith("!"):
+            as_json = True
+            words[0] = words[0][1:]
+            if not words[0]:
+                words.pop(0)
+        if words and words[-1] == "--json":
+            as_json = True
+            words.pop()
+        if not words:
+            return None, as_json
+        name = words[0].lower()
+        fn = commands.TABLE.get(name)
+        if fn is None:
+            return fail(name, "unknown_command", "unknown command %r; type help" % words[0]), as_json
+        return self._call(name, fn, words[1:]), as_json
+
+    def _call(self, name, fn, args):
+        try:
+            return fn(self, args)
+        except Usage as e:
+            return fail(name, "usage", str(e))
+        except MemoryError:
+            raise
+        except Exception as e:  # the pump refused, or a facade bug: one error line
+            return _refusal(name, e)
+
+    def finish(self, pending, confirmed):
+        if not confirmed:
+            return fail(pending.cmd, "not_confirmed",
+                        "not confirmed on the pump: nothing was done")
+        return self._call(pending.cmd, lambda _c, _a: pending.action(), None)
+
+    # ---- rendering -------------------------------------------------------
+
+    def render(self, reply, as_json):
+        return reply.to_json() if as_json else reply.to_text()
+
+    def _print(self, text):
+        self.write(text.replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n")
+
+    def prompt(self):
+        if not self.json:
+            self.write(PROMPT)
+
+    def event(self, kind, data, text):
+        """Asynchronous output (log line, alarm): erase the prompt and the
+        partial line, print, then redraw them so typing carries on."""
+        if self.json:
+            self.write(json.dumps({"event": kind, "data": data}) + "\r\n")
+            return
+        if self.busy:
+            self._print(text)
+            return
+        self.write("\r\x1b[K")
+        self._print(text)
+        self.write(PROMPT + self.editor.text())
+
+    def log(self, level, message):
+        if _LEVELS.get(level, 1) >= _LEVELS[self.log_level]:
+            self.event("log", {"level": level, "msg": message}, "[%s] %s" % (level, message))
+
+    def alarm(self, alarm):
+        """alarm: a dict with at least "id" (firmware/store/alarms.py)."""
+        self.event("alarm", alarm, "ALARM %s %s" % (alarm.get("id"), alarm.get("message", "")))
+
+    # ---- one line, with the OK-button wait ---------------------------------
+
+    async def run_line(self, line):
+        self.busy = True
+        try:
+            reply, as_json = self.handle(line)
+            if isinstance(reply, Pending):
+                reply = await self._confirm(reply, as_json)
+            if reply is not None:
+                self._print(self.render(reply, as_json))
+        finally:
+            self.busy = False
+
+    async def _confirm(self, pending, as_json):
+        if not self.confirm_required():
+            return self.finish(pending, True)
+        timeout_s = self.confirm_timeout_ms // 1000
+        if as_json:
+            self._print(json.dumps({"event": "confirm", "data": {
+                "cmd": pending.cmd, "prompt": pending.prompt, "timeout_s": timeout_s}}))
+        else:
+            self._print("%s: press OK on the pump to confirm (%d s)" % (pending.prompt, timeout_s))
+        ok = False
+        if self.confirmer is not None:
+            try:
+                ok = await self.confirmer(pending.prompt, self.confirm_timeout_ms)
+            except Exception as e:  # a broken confirmer never counts as OK
+                self.log("error", "confirm failed: %r" % (e,))
+                ok = False
+        return self.finish(pending, ok is True)
+
+    # ---- the reader task -------------------------------------------------
+
+    async def feed(self, ch):
+        """One byte (int, 1-char str or bytes) from the serial line."""
+        res = self.editor.feed(ch)
+        if res is None:
+            return
+        if res[0] == "interrupt":
+            self.on_interrupt()
+        elif res[0] == "error":
+            reply = fail("input", "bad_line", res[1])
+            self._print(self.render(reply, self.json))
+        elif res[1].strip():
+            await self.run_line(res[1])
+        self.prompt()
+
+    async def serve(self, stream):
+        """The console task: stream is asyncio.StreamReader(sys.stdin) on a
+        board, anything with an awaitable read(1) in tests. Ends at EOF."""
+        self.prompt()
+        while True:
+            ch = await stream.read(1)
+            if not ch:
+                return
+            await self.feed(ch)
+
+
+def _refusal(name, e):
+    code = getattr(e, "code", None)
+    if code is not None:
+        return fail(name, str(code), str(e))  # delivery.errors.Rejected
+    if isinstance(e, ValueError):
+        return fail(name, "invalid", str(e))  # config_set validation
+    if isinstance(e, KeyError):
+        return fail(name, "not_found", "no such item: %s" % (e.args[0] if e.args else "?"))
+    return fail(name, "internal", "internal error: %r" % (e,))
