@@ -1,0 +1,1 @@
+# Drivers: thin wrappers that take their pins and buses from main.py.
