@@ -1,0 +1,60 @@
+# The tiny filesystem interface the store is written against.
+#
+# On the device it is os + open over littlefs; in tests it is a fake flash
+# (host_tests/fakes_flash.py) that can lose power at any write. littlefs makes
+# os.rename atomic, which is what every "write temp, rename" here relies on;
+# FAT does not, so the store is only crash-safe on littlefs (the default
+# filesystem on rp2 and esp32).
+
+import os
+
+
+class DeviceFs:
+    def read(self, path, max_bytes):
+        """The file's bytes, or None if it does not exist. Refuses files
+        larger than max_bytes (raises ValueError) so a bad file cannot
+        exhaust the heap."""
+        try:
+            size = os.stat(path)[6]
+        except OSError:
+            return None
+        if size > max_bytes:
+            raise ValueError("file too large")
+        with open(path, "rb") as f:
+            return f.read()
+
+    def write(self, path, data):
+        # Create or truncate; close flushes the data to flash.
+        with open(path, "wb") as f:
+            f.write(data)
+
+    def append(self, path, data):
+        with open(path, "ab") as f:
+            f.write(data)
+
+    def rename(self, src, dst):
+        os.rename(src, dst)
+
+    def remove(self, path):
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+    def size(self, path):
+        """Size in bytes, or -1 if the file does not exist."""
+        try:
+            return os.stat(path)[6]
+        except OSError:
+            return -1
+
+    def listdir(self, path):
+        return os.listdir(path)
+
+
+def write_atomic(fs, path, data):
+    """Replace path with data so a power cut leaves either the old or the
+    new file, never a mix: write a temp file, close it, rename over."""
+    tmp = path + ".tmp"
+    fs.write(tmp, data)
+    fs.rename(tmp, path)

@@ -1,0 +1,152 @@
+# Recovery at boot: read the journal, fold it into the pump's state, turn it
+# into the dict Engine.restore(now_ms, state) takes, and raise the alarms the
+# reset calls for. Nothing is ever resumed that could deliver more than was
+# commanded: an unfinished bolus is uncertain delivery, counted in full.
+
+from store.state import JournalState
+
+from micropython import const
+
+_WINDOW_MS = const(25 * 3600 * 1000)  # deliveries older than this no longer matter
+
+
+class Recovery:
+    """What recover() found; .state is for Engine.restore, .notes for people."""
+
+    def __init__(self):
+        self.state = None
+        self.notes = []
+        self.report = None  # journal ReadReport
+        self.uncertain_mu = 0
+
+
+def _wall_at(js, boot, now_ms, wall_s):
+    if wall_s is not None:
+        return wall_s
+    pair = js.boot_wall[boot]
+    if pair is None:
+        return None
+    return pair[1] + (now_ms - pair[0]) // 1000
+
+
+def _age_ms(js, boot, now_ms, wall_s, boot_now_ms, wall_now):
+    # Lower bound from the monotonic clocks: the rest of its own boot, every
+    # later boot, and this boot so far; time spent powered off is unknown
+    # and taken as zero, which makes deliveries look younger (more IOB, more
+    # counted against the limits). The wall clock, when both ends know it
+    # and it does not contradict that bound, gives the real age.
+    age = js.boot_end_ms[boot] - now_ms + boot_now_ms
+    for k in range(boot + 1, len(js.boot_end_ms)):
+        age += js.boot_end_ms[k]
+    w = _wall_at(js, boot, now_ms, wall_s)
+    if w is not None and wall_now is not None:
+        wall_age = (wall_now - w) * 1000
+        if wall_age >= age:
+            return wall_age, True
+    return age, False
+
+
+def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0):
+    """Pure part of recovery: records (oldest first) -> Recovery.
+
+    state = {
+      "deliveries": [(age_ms, amount_mu, kind), ...]  kind: "bolus", "basal",
+                     "uncertain", "basal_estimate"; newest last; last 25 h only
+      "uncertain": None | {"amount_mu": int, "age_ms": int}  never resumed
+      "suspended": bool          basal resumes only if False
+      "temp": None | {"percent" | "rate_mu_per_h": int, "left_min": int}
+                                 only inside its original window, by wall clock
+      "reservoir_mu": int | None, "profile": str | None,
+      "wall_known": bool         False: ages are lower bounds (conservative)
+    }
+    unjournaled_basal_mu: basal that may have run after the last basal
+    record (basal is journaled at most hourly); counted as just delivered
+    unless suspended."""
+    js = JournalState()
+    for rec in records:
+        js.add(rec)
+    r = Recovery()
+    deliveries = []
+    all_wall = True
+    for boot, t_ms, w, amount, kind in js.deliveries:
+        age, by_wall = _age_ms(js, boot, t_ms, w, now_ms, wall_s)
+        all_wall = all_wall and by_wall
+        if age < _WINDOW_MS:
+            deliveries.append((age, amount, kind))
+    uncertain = None
+    if js.open_bolus is not None:
+        boot, t_ms, w, amount = js.open_bolus
+        age, by_wall = _age_ms(js, boot, t_ms, w, now_ms, wall_s)
+        all_wall = all_wall and by_wall
+        uncertain = {"amount_mu": amount, "age_ms": age}
+        deliveries.append((age, amount, "uncertain"))
+        r.uncertain_mu = amount
+        r.notes.append("uncertain delivery: a bolus of %d mU started and never finished; "
+                       "counted in full, not resumed" % amount)
+    if unjournaled_basal_mu > 0 and not js.suspended:
+        deliveries.append((0, unjournaled_basal_mu, "basal_estimate"))
+        r.notes.append("basal since the last record counted as %d mU just delivered"
+                       % unjournaled_basal_mu)
+    temp = None
+    if js.temp is not None:
+        boot, t_ms, w, dur, key, val = js.temp
+        start = w if t_ms < 0 else _wall_at(js, boot, t_ms, w)
+        if start is None or wall_s is None:
+            r.notes.append("temp basal not resumed: time of day unknown")
+        elif js.suspended:
+            r.notes.append("temp basal not resumed: suspended")
+        else:
+            left_min = dur - (wall_s - start) // 60
+            if 0 < left_min <= dur:
+                temp = {key: val, "left_min": left_min}
+                r.notes.append("temp basal resumed for %d min" % left_min)
+            else:
+                r.notes.append("temp basal ended during the reset")
+    if not all_wall and deliveries:
+        r.notes.append("time of day unknown across the reset: past deliveries treated as "
+                       "recent (conservative)")
+    if js.suspended:
+        r.notes.append("suspended before the reset: basal stays off")
+    if js.ignored:
+        r.notes.append("%d journal record(s) with bad data ignored" % js.ignored)
+    deliveries.sort(key=lambda d: -d[0])
+    r.state = {"deliveries": deliveries, "uncertain": uncertain, "suspended": js.suspended,
+               "temp": temp, "reservoir_mu": js.reservoir_mu, "profile": js.profile,
+               "wall_known": wall_s is not None and all_wall}
+    r.fold = js
+    return r
+
+
+def recover(journal, alarms, now_ms, wall_s, watchdog_reset=False, unjournaled_basal_mu=0,
+            boot_info=None):
+    """Boot-time recovery with side effects, in a power-cut-safe order:
+    alarms first (persisted), then the journal records that settle the
+    uncertain bolus. Running it again after a cut gives the same result.
+    Returns a Recovery; the caller hands .state to Engine.restore."""
+    rep = journal.read()
+    r = rebuild(rep.records, now_ms, wall_s, unjournaled_basal_mu)
+    r.report = rep
+    damage = rep.describe()
+    if damage:
+        r.notes.append(damage)
+    if watchdog_reset:
+        alarms.raise_alarm("watchdog_reset", now_ms, "the watchdog reset the pump")
+    if r.uncertain_mu:
+        alarms.raise_alarm("uncertain_delivery", now_ms,
+                           "bolus of %d mU may be partly delivered" % r.uncertain_mu)
+    info = {"watchdog": bool(watchdog_reset)}
+    if boot_info:
+        info.update(boot_info)
+    journal.checkpoint = r.fold.checkpoint
+    _write(journal, r.fold, wall_s, now_ms, "boot", info)
+    if r.uncertain_mu:
+        # Settled in the journal: the next boot counts it as delivered in
+        # full and does not raise it again.
+        _write(journal, r.fold, wall_s, now_ms, "bolus_end",
+               {"delivered_mu": r.uncertain_mu, "uncertain": 1})
+    return r
+
+
+def _write(journal, fold, wall_s, now_ms, kind, data):
+    seq = journal.append(wall_s, now_ms, kind, data)
+    fold.add((seq, wall_s, now_ms, kind, data))
