@@ -253,6 +253,8 @@ def _config_value(text):
     config is an integer (milliunits)."""
     import json
 
+    if text.lower() in ("nan", "inf", "infinity", "-inf", "+inf", "-infinity"):
+        raise Usage("value must be a whole number or a word: %r" % text)
     try:
         v = json.loads(text)
     except ValueError:

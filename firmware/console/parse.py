@@ -40,7 +40,7 @@ def units_mu(text, what="amount"):
 
 
 def integer(text, lo, hi, what):
-    if not _digits(text) or len(text) > 9:
+    if not _digits(text) or len(text) > 10:
         raise Usage("%s must be a whole number, not %r" % (what, text))
     n = int(text)
     if n < lo or n > hi:

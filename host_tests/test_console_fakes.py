@@ -1,0 +1,177 @@
+# plunger-test: both
+# Shared fakes for the console tests (no tests in this file): a pump facade
+# that records every call and can refuse, like delivery.errors.Rejected.
+
+DELIVERY = ("bolus", "prime", "rewind", "resume")
+
+
+class FakeRejected(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+class FakeFacade:
+    def __init__(self):
+        self.calls = []
+        self.refuse = {}  # method name -> FakeRejected to raise
+        self.armed = True  # False: a delivery call fails the test (fuzzing)
+        self.config = {"require_button_confirm": True, "limits": {"max_bolus_mu": 10000}}
+        self.wall = 1795320605
+        self.profile_table = {"default": [[0, 800], [360, 1200]], "weekend": [[0, 700]]}
+        self.alarm_list = [{"id": "low_reservoir", "state": "active", "message": "20 U left"}]
+        self.records = [(i, 1795320000 + i * 60, i * 60000, "bolus_start", {"now_mu": 1000 * i})
+                        for i in range(1, 31)]
+
+    def _rec(self, name, *args):
+        if name in DELIVERY and not self.armed:
+            raise AssertionError("delivery call %s%r without confirmation" % (name, args))
+        self.calls.append((name,) + args)
+        if name in self.refuse:
+            raise self.refuse[name]
+
+    def names(self):
+        return [c[0] for c in self.calls]
+
+    def preview_bolus(self, now_ms, now_mu, extended_mu=0, duration_min=0):
+        self._rec("preview_bolus", now_mu, extended_mu, duration_min)
+        if now_mu + extended_mu > self.config["limits"]["max_bolus_mu"]:
+            raise FakeRejected("max_bolus", "bolus above the 10.000 U limit")
+        return {"now_mu": now_mu - now_mu % 2, "extended_mu": extended_mu,
+                "duration_min": duration_min, "steps": now_mu // 2}
+
+    def bolus(self, now_ms, now_mu, extended_mu=0, duration_min=0):
+        self._rec("bolus", now_mu, extended_mu, duration_min)
+        return {"now_mu": now_mu, "extended_mu": extended_mu, "duration_min": duration_min,
+                "steps": now_mu // 2}
+
+    def cancel_bolus(self, now_ms):
+        self._rec("cancel_bolus")
+        return {"delivered_mu": 500, "cancelled_mu": 1000}
+
+    def temp_basal(self, now_ms, duration_min, percent=None, rate_mu_per_h=None):
+        self._rec("temp_basal", duration_min, percent, rate_mu_per_h)
+        return {"duration_min": duration_min}
+
+    def cancel_temp_basal(self, now_ms):
+        self._rec("cancel_temp_basal")
+
+    def suspend(self, now_ms):
+        self._rec("suspend")
+
+    def resume(self, now_ms):
+        self._rec("resume")
+
+    def prime(self, now_ms, amount_mu):
+        self._rec("prime", amount_mu)
+        return {"amount_mu": amount_mu}
+
+    def rewind(self, now_ms):
+        self._rec("rewind")
+
+    def select_profile(self, now_ms, name):
+        self._rec("select_profile", name)
+        if name not in self.profile_table:
+            raise FakeRejected("no_profile", "no profile named " + name)
+
+    def set_profile(self, now_ms, name, segments):
+        self._rec("set_profile", name, segments)
+        self.profile_table[name] = segments
+
+    def profiles(self):
+        return self.profile_table
+
+    def calculate_bolus(self, now_ms, carbs_g, bg_mg_dl):
+        self._rec("calculate_bolus", carbs_g, bg_mg_dl)
+        return {"suggested_mu": carbs_g * 100, "carbs_mu": carbs_g * 100}
+
+    def status(self, now_ms):
+        return {"state": "delivering", "profile": "default", "scheduled_mu_per_h": 800,
+                "basal_mu_per_h": 800, "temp": None, "bolus": None, "iob_mu": 1234,
+                "reservoir_mu": 150000, "hours_left": 187, "delivered_24h_mu": 12345,
+                "steps_commanded": 10, "steps_confirmed": 10}
+
+    def alarms(self):
+        return self.alarm_list
+
+    def ack_alarm(self, alarm_id):
+        self._rec("ack_alarm", alarm_id)
+        if alarm_id not in [a["id"] for a in self.alarm_list]:
+            raise FakeRejected("no_alarm", "no active alarm " + alarm_id)
+
+    def history(self, n=None, since_wall_s=None):
+        self._rec("history", n, since_wall_s)
+        if since_wall_s is not None:
+            return [r for r in self.records if r[1] >= since_wall_s]
+        return self.records[-n:]
+
+    def config_get(self, path):
+        if path == "":
+            return self.config
+        node = self.config
+        for part in path.split("."):
+            node = node[part]  # KeyError: unknown path
+        return node
+
+    def config_set(self, path, value):
+        self._rec("config_set", path, value)
+        if path == "limits.max_bolus_mu" and (not isinstance(value, int) or value > 25000):
+            raise ValueError("limits.max_bolus_mu: above the ceiling 25000")
+        if path == "require_button_confirm" and value not in (True, False):
+            raise ValueError("require_button_confirm: must be true or false")
+        node = self.config
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node[part]
+        node[parts[-1]] = value
+
+    def set_time(self, wall_s):
+        self._rec("set_time", wall_s)
+        self.wall = wall_s
+
+    def wall_s(self):
+        return self.wall
+
+    def calibrate(self, now_ms, dispensed_mu, measured_mg):
+        self._rec("calibrate", dispensed_mu, measured_mg)
+        return {"factor_num": dispensed_mu // 100, "factor_den": measured_mg}
+
+    def board_info(self):
+        return {"name": "sim", "stepper": {"microsteps": 16}}
+
+    def version(self):
+        return "0.1.0"
+
+
+class Out:
+    """Collects what the console writes."""
+
+    def __init__(self):
+        self.parts = []
+
+    def __call__(self, s):
+        self.parts.append(s)
+
+    def text(self):
+        return "".join(self.parts)
+
+    def lines(self):
+        return [x for x in self.text().split("\r\n") if x]
+
+    def clear(self):
+        self.parts = []
+
+
+def make_console(confirm_answer=True):
+    from console.shell import Console
+
+    facade = FakeFacade()
+    out = Out()
+    asked = []
+
+    async def confirmer(prompt, timeout_ms):
+        asked.append((prompt, timeout_ms))
+        return confirm_answer
+
+    con = Console(facade, lambda: 1000, out, confirmer)
+    return con, facade, out, asked
