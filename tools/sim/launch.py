@@ -1,12 +1,22 @@
 # Boot the real firmware on the simulated board. Runs under the `micropython`
-# binary (default) or CPython. tools/sim/sim.py starts it; tests run it
+# binary (default) or CPython. tools/sim/sim.py starts it; tests may run it
 # directly. Options:
 #   --headless --hours H   run H simulated hours as fast as possible, then exit
+#   --hours H              (not headless) stop after H simulated hours
+#   --speed N              real time, N times faster (not headless)
 #   --flash DIR            the simulated board's filesystem (default build/sim-flash)
+#   --board FILE           board file copied to DIR/board.json (default boards/sim.json)
+#   --script FILE          scenario actions (see scenario.py)
+#   --csv FILE             record of every step and event
+#   --console-feed PATH    write end of the pipe that is this process's stdin
+#                          (scenario `console` lines are typed into it)
+#   --events PATH, --keys PATH   the terminal UI's side channel (sim.py)
+# The exit status is host.py's EXIT_* code.
 import os
 import sys
 
-HERE = os.getcwd() if not __file__.startswith("/") else __file__.rsplit("/", 1)[0]
+_FILE = __file__ if __file__.startswith("/") else os.getcwd() + "/" + __file__
+HERE = _FILE.rsplit("/", 1)[0] if "/" in __file__ else os.getcwd()
 ROOT = HERE.rsplit("/", 2)[0]
 
 
@@ -23,24 +33,30 @@ def setup_path():
         cpython_compat.install()
 
 
+_VALUE_OPTS = ("hours", "speed", "flash", "board", "script", "csv", "console-feed",
+               "events", "keys")
+
+
 def parse(argv):
-    opts = {"headless": False, "hours": None, "flash": ROOT + "/build/sim-flash"}
+    opts = {"headless": False, "hours": None, "speed": 1, "flash": ROOT + "/build/sim-flash",
+            "board": ROOT + "/boards/sim.json", "script": None, "csv": None,
+            "console_feed": None, "events": None, "keys": None}
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--headless":
             opts["headless"] = True
-        elif a == "--hours" and i + 1 < len(argv):
+        elif a.startswith("--") and a[2:] in _VALUE_OPTS and i + 1 < len(argv):
             i += 1
-            opts["hours"] = float(argv[i])
-        elif a == "--flash" and i + 1 < len(argv):
-            i += 1
-            opts["flash"] = argv[i]
+            key = a[2:].replace("-", "_")
+            opts[key] = float(argv[i]) if key in ("hours", "speed") else argv[i]
         else:
             raise SystemExit("launch.py: unknown option %r" % a)
         i += 1
     if opts["headless"] and opts["hours"] is None:
         raise SystemExit("launch.py: --headless needs --hours H")
+    if not opts["speed"] > 0:
+        raise SystemExit("launch.py: --speed must be above 0")
     return opts
 
 
@@ -55,11 +71,12 @@ def makedirs(path):
                 pass
 
 
-def prepare_flash(flash):
-    """Give the simulated board a filesystem like a flashed one: board.json
-    copied from boards/sim.json."""
+def prepare_flash(flash, board_path):
+    """Give the simulated board a filesystem like a flashed one: the board
+    file as board.json. Anything else there (config, journal) survives from
+    the last run, as on a real board."""
     makedirs(flash)
-    with open(ROOT + "/boards/sim.json") as src:
+    with open(board_path) as src:
         data = src.read()
     with open(flash + "/board.json", "w") as dst:
         dst.write(data)
@@ -68,21 +85,42 @@ def prepare_flash(flash):
 def main():
     opts = parse(sys.argv[1:])
     setup_path()
-    prepare_flash(opts["flash"])
+    import boardfile
+    import host
+    import scenario
+
+    if opts["script"]:
+        try:
+            opts["script"] = scenario.load(opts["script"])
+        except (OSError, scenario.ScenarioError) as e:
+            print("sim: scenario: %s" % e)
+            sys.exit(64)
+    # Paths given relative to where we were started stay valid after the chdir.
+    cwd = os.getcwd()
+    for key in ("csv", "flash", "board"):
+        if opts[key] and not opts[key].startswith("/"):
+            opts[key] = cwd + "/" + opts[key]
+    prepare_flash(opts["flash"], opts["board"])
+    try:
+        board = boardfile.load(opts["board"])
+    except boardfile.BoardError as e:
+        print("sim: cannot simulate this board: %s" % e)
+        sys.exit(host.EXIT_BOOT_FATAL)
+    sim = host.SimHost(board, opts)
     os.chdir(opts["flash"])
-    import main as firmware_main
 
-    clock = None
-    run_for_ms = None
-    if opts["headless"]:
-        import vclock
+    def boot(clock, run_for_ms, out):
+        import main as firmware_main
 
-        clock = vclock.VirtualClock()
-        run_for_ms = int(opts["hours"] * 3600000)
-    elif opts["hours"] is not None:
-        run_for_ms = int(opts["hours"] * 3600000)
-    code = firmware_main.main(clock=clock, run_for_ms=run_for_ms)
-    sys.exit(code or 0)
+        return firmware_main.main(clock=clock, run_for_ms=run_for_ms, out=out)
+
+    code = sim.run(boot)
+    w = sim.world
+    print("sim: %d boot(s), %d steps delivered (%d uL), %d uL left, alarms: %s, watchdog resets: %d, violations: %s"
+          % (sim.boots, w.delivered_steps, w.delivered_ul(), w.remaining_ul(),
+             ",".join(a for _, a in sim.alarms) or "none", sim.watchdog_resets,
+             ",".join("%s=%d" % (k, w.violations[k]) for k in sorted(w.violations)) or "none"))
+    sys.exit(code)
 
 
 main()

@@ -1,35 +1,60 @@
 # Simulated `machine` module for the host simulator (never flashed).
 #
-# The simulator puts tools/sim first on sys.path, so firmware/main.py's
-# `from machine import Pin` gets these classes and the real boot code runs
-# unchanged. Each fake keeps its state where the simulator (and tests) can see
-# it, through the module-level `pins` registry.
+# The simulator puts tools/sim first on sys.path, so the firmware's
+# `from machine import Pin, I2C, PWM, ADC, UART, WDT` gets these classes and the
+# real boot code runs unchanged. The fakes only record what the firmware does
+# to pins and buses; the physics (plunger, end stops, load cell, battery,
+# display panel) lives in world.py, which attaches through `attach(world)`.
+# Without a world every fake still works, so tests can use them bare.
 
-pins = {}  # pin id -> Pin, the simulated board's wiring
+_world = None  # the World the simulator attached, or None
+pins = {}  # pin id -> the last Pin object made for it (simulator and tests look here)
+_levels = {}  # pin id -> level; shared, because two Pin objects on one GPIO are one wire
+_reset_cause = 1  # set by the simulator on a reboot
 
+
+def attach(world):
+    """Simulator side: route pin and bus activity to a world model."""
+    global _world
+    _world = world
+
+
+def detach():
+    global _world
+    _world = None
+    pins.clear()
+    _levels.clear()
+    del _timers[:]
+
+
+# ---- Pin ---------------------------------------------------------------------
 
 class Pin:
     IN = 0
     OUT = 1
     OPEN_DRAIN = 2
+    ALT = 3
     PULL_UP = 1
     PULL_DOWN = 2
     IRQ_FALLING = 4
     IRQ_RISING = 8
 
-    def __init__(self, id, mode=-1, pull=-1, value=None):
+    def __init__(self, id, mode=-1, pull=-1, value=None, **kwargs):
         self.id = id
         self.mode = mode
         self.pull = pull
-        self._value = 1 if pull == Pin.PULL_UP else 0
         self._irq = None
         self._trigger = 0
         self.on_change = None  # simulator hook: called with the new value
+        if id not in _levels:
+            _levels[id] = 1 if pull == Pin.PULL_UP else 0
         pins[id] = self
         if value is not None:
             self.value(value)
+        if _world is not None:
+            _world.pin_created(self)
 
-    def init(self, mode=-1, pull=-1, value=None):
+    def init(self, mode=-1, pull=-1, value=None, **kwargs):
         if mode != -1:
             self.mode = mode
         if pull != -1:
@@ -39,44 +64,400 @@ class Pin:
 
     def value(self, v=None):
         if v is None:
-            return self._value
-        self._set(1 if v else 0)
+            if _world is not None:
+                _world.pin_read(self.id)
+            return _levels.get(self.id, 0)
+        self._set(1 if v else 0, True)
 
     def __call__(self, v=None):
         return self.value(v)
 
     def on(self):
-        self._set(1)
+        self._set(1, True)
 
     def off(self):
-        self._set(0)
+        self._set(0, True)
 
-    def irq(self, handler=None, trigger=IRQ_FALLING | IRQ_RISING):
+    def high(self):
+        self._set(1, True)
+
+    def low(self):
+        self._set(0, True)
+
+    def toggle(self):
+        self._set(1 - _levels.get(self.id, 0), True)
+
+    def irq(self, handler=None, trigger=IRQ_FALLING | IRQ_RISING, **kwargs):
         self._irq = handler
         self._trigger = trigger
 
-    def _set(self, v):
-        old = self._value
-        self._value = v
-        if old != v:
-            if self.on_change is not None:
-                self.on_change(v)
-            if self._irq is not None:
+    def _set(self, v, by_firmware):
+        old = _levels.get(self.id, 0)
+        _levels[self.id] = v
+        if old == v:
+            return
+        if self.on_change is not None:
+            self.on_change(v)
+        if by_firmware and _world is not None:
+            _world.pin_written(self.id, v)
+        # An edge fires the IRQ of every Pin object on this GPIO that asked.
+        p = pins.get(self.id)
+        for obj in (self, p) if p is not self else (self,):
+            if obj is not None and obj._irq is not None:
                 edge = Pin.IRQ_RISING if v else Pin.IRQ_FALLING
-                if self._trigger & edge:
-                    self._irq(self)
+                if obj._trigger & edge:
+                    obj._irq(obj)
 
     def drive(self, v):
         """Simulator side: set an input as the outside world would."""
-        self._set(1 if v else 0)
+        self._set(1 if v else 0, False)
 
 
-def reset_cause():
-    return PWRON_RESET
+def drive(pin_id, v):
+    """Simulator side: set a GPIO level from outside, whether or not the
+    firmware has made a Pin for it yet."""
+    p = pins.get(pin_id)
+    if p is None:
+        _levels[pin_id] = 1 if v else 0
+    else:
+        p.drive(v)
 
+
+def level(pin_id):
+    return _levels.get(pin_id)
+
+
+class Signal:
+    def __init__(self, pin, invert=False):
+        self._pin = pin
+        self._invert = invert
+
+    def value(self, v=None):
+        if v is None:
+            return self._pin.value() ^ (1 if self._invert else 0)
+        self._pin.value((1 if v else 0) ^ (1 if self._invert else 0))
+
+    def on(self):
+        self.value(1)
+
+    def off(self):
+        self.value(0)
+
+
+def _pin_id(p):
+    return p.id if isinstance(p, Pin) else p
+
+
+# ---- I2C ---------------------------------------------------------------------
+
+class I2C:
+    """Records every transfer; a device the world put at an address answers."""
+
+    def __init__(self, id=0, scl=None, sda=None, freq=400000, **kwargs):
+        self.id = id
+        self.scl = _pin_id(scl)
+        self.sda = _pin_id(sda)
+        self.freq = freq
+        self.writes = 0  # number of write transfers, for tests
+        self.bytes_written = 0
+
+    def _device(self, addr):
+        dev = _world.i2c_device(addr) if _world is not None else None
+        if dev is None:
+            raise OSError(19)  # ENODEV, as a port says when nothing acknowledges
+        return dev
+
+    def scan(self):
+        return _world.i2c_addresses() if _world is not None else []
+
+    def writeto(self, addr, buf, stop=True):
+        dev = self._device(addr)
+        self.writes += 1
+        self.bytes_written += len(buf)
+        dev.write(bytes(buf))
+        return len(buf)
+
+    def writevto(self, addr, vector, stop=True):
+        data = b"".join(bytes(b) for b in vector)
+        return self.writeto(addr, data, stop)
+
+    def readfrom(self, addr, nbytes, stop=True):
+        return self._device(addr).read(nbytes)
+
+    def readfrom_into(self, addr, buf, stop=True):
+        data = self.readfrom(addr, len(buf))
+        for i in range(len(buf)):
+            buf[i] = data[i]
+
+    def writeto_mem(self, addr, memaddr, buf, addrsize=8):
+        self.writeto(addr, bytes([memaddr & 0xFF]) + bytes(buf))
+
+    def readfrom_mem(self, addr, memaddr, nbytes, addrsize=8):
+        self.writeto(addr, bytes([memaddr & 0xFF]))
+        return self.readfrom(addr, nbytes)
+
+    def readfrom_mem_into(self, addr, memaddr, buf, addrsize=8):
+        data = self.readfrom_mem(addr, memaddr, len(buf))
+        for i in range(len(buf)):
+            buf[i] = data[i]
+
+
+SoftI2C = I2C
+
+
+# ---- PWM (buzzer) ------------------------------------------------------------
+
+class PWM:
+    def __init__(self, pin, freq=0, duty_u16=0, duty_ns=None, **kwargs):
+        self.pin = _pin_id(pin)
+        self._freq = 0
+        self._duty_u16 = 0
+        self.init(freq=freq, duty_u16=duty_u16, duty_ns=duty_ns)
+
+    def init(self, freq=None, duty_u16=None, duty_ns=None, **kwargs):
+        if freq is not None:
+            self._freq = int(freq)
+        if duty_u16 is not None:
+            self._duty_u16 = int(duty_u16)
+        if duty_ns is not None and self._freq:
+            self._duty_u16 = min(65535, int(duty_ns) * self._freq * 65535 // 1000000000)
+        self._report()
+
+    def _report(self):
+        if _world is not None:
+            _world.pwm_changed(self.pin, self._freq, self._duty_u16)
+
+    def freq(self, f=None):
+        if f is None:
+            return self._freq
+        self._freq = int(f)
+        self._report()
+
+    def duty_u16(self, d=None):
+        if d is None:
+            return self._duty_u16
+        self._duty_u16 = max(0, min(65535, int(d)))
+        self._report()
+
+    def duty_ns(self, ns=None):
+        if ns is None:
+            return self._duty_u16 * 1000000000 // (65535 * self._freq) if self._freq else 0
+        self.init(duty_ns=ns)
+
+    def duty(self, d=None):  # esp32's old 10-bit API
+        if d is None:
+            return self._duty_u16 >> 6
+        self.duty_u16(int(d) << 6)
+
+    def deinit(self):
+        self._duty_u16 = 0
+        self._report()
+
+
+# ---- ADC (battery) -----------------------------------------------------------
+
+_ADC_FULL_SCALE_MV = 3300
+
+
+class ADC:
+    ATTN_0DB = 0
+    ATTN_2_5DB = 1
+    ATTN_6DB = 2
+    ATTN_11DB = 3
+    WIDTH_12BIT = 3
+
+    def __init__(self, pin, atten=None, **kwargs):
+        self.pin = _pin_id(pin)
+
+    def _mv(self):
+        return _world.adc_mv(self.pin) if _world is not None else 0
+
+    def read_u16(self):
+        mv = max(0, min(_ADC_FULL_SCALE_MV, self._mv()))
+        return mv * 65535 // _ADC_FULL_SCALE_MV
+
+    def read_uv(self):
+        return max(0, min(_ADC_FULL_SCALE_MV, self._mv())) * 1000
+
+    def read(self):  # esp32's 12-bit API
+        return self.read_u16() >> 4
+
+    def atten(self, a):
+        pass
+
+    def width(self, w):
+        pass
+
+
+# ---- UART (TMC2209, optional) ------------------------------------------------
+
+class UART:
+    """A UART whose far end is whatever the world wires to it (a TMC2209 model
+    or nothing: then reads time out and return None, as on a board)."""
+
+    def __init__(self, id, baudrate=9600, **kwargs):
+        self.id = id
+        self.baudrate = baudrate
+        self._rx = bytearray()
+        self.written = bytearray()
+
+    def init(self, baudrate=None, **kwargs):
+        if baudrate:
+            self.baudrate = baudrate
+
+    def write(self, buf):
+        buf = bytes(buf)
+        self.written.extend(buf)
+        dev = _world.uart_device(self.id) if _world is not None else None
+        if dev is not None:
+            self._rx.extend(dev.write(buf))
+        return len(buf)
+
+    def any(self):
+        return len(self._rx)
+
+    def read(self, n=-1):
+        if not self._rx:
+            return None
+        if n is None or n < 0:
+            n = len(self._rx)
+        out = bytes(self._rx[:n])
+        self._rx = self._rx[n:]
+        return out
+
+    def readinto(self, buf, n=-1):
+        data = self.read(len(buf) if n < 0 else n)
+        if not data:
+            return None
+        for i in range(len(data)):
+            buf[i] = data[i]
+        return len(data)
+
+    def readline(self):
+        return self.read()
+
+    def flush(self):
+        pass
+
+    def txdone(self):
+        return True
+
+    def deinit(self):
+        pass
+
+
+# ---- WDT ---------------------------------------------------------------------
+
+class WDT:
+    """Counts feeds; the simulator's watchdog task resets the board when a
+    feed is late in (virtual) time, as the hardware would."""
+
+    def __init__(self, id=0, timeout=5000):
+        self.timeout_ms = int(timeout)
+        self.feeds = 0
+        if _world is not None:
+            _world.wdt_started(self)
+
+    def feed(self):
+        self.feeds += 1
+        if _world is not None:
+            _world.wdt_fed(self)
+
+
+# ---- Timer -------------------------------------------------------------------
+
+_timers = []  # running Timer objects; the simulator fires them on its clock
+
+
+class Timer:
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id=-1, **kwargs):
+        self.id = id
+        self.period_ms = 0
+        self.mode = Timer.PERIODIC
+        self.callback = None
+        if kwargs:
+            self.init(**kwargs)
+
+    def init(self, mode=PERIODIC, period=-1, freq=-1, callback=None, **kwargs):
+        self.mode = mode
+        if freq is not None and freq > 0:
+            period = max(1, 1000 // int(freq))
+        self.period_ms = max(1, int(period))
+        self.callback = callback
+        if self not in _timers:
+            _timers.append(self)
+        if _world is not None:
+            _world.timer_started(self)
+
+    def deinit(self):
+        if self in _timers:
+            _timers.remove(self)
+
+
+def timers():
+    return _timers
+
+
+# ---- module functions --------------------------------------------------------
 
 PWRON_RESET = 1
 HARD_RESET = 2
 WDT_RESET = 3
 DEEPSLEEP_RESET = 4
 SOFT_RESET = 5
+
+
+class SimReset(SystemExit):
+    """Raised by reset()/soft_reset() and by the simulator's power cut and
+    watchdog. A SystemExit, because asyncio on both runtimes lets that out of
+    the loop at once instead of handing it to the exception handler: the boot
+    ends there, as on a board. The simulator catches it and boots again."""
+
+    def __init__(self, cause, why=""):
+        super().__init__(why)
+        self.cause = cause
+        self.why = why
+
+
+def reset_cause():
+    return _reset_cause
+
+
+def set_reset_cause(cause):
+    global _reset_cause
+    _reset_cause = cause
+
+
+def reset():
+    raise SimReset(HARD_RESET, "machine.reset()")
+
+
+def soft_reset():
+    raise SimReset(SOFT_RESET, "machine.soft_reset()")
+
+
+def freq(hz=None):
+    return 125000000 if hz is None else None
+
+
+def unique_id():
+    return b"SIMPUMP1"
+
+
+def idle():
+    pass
+
+
+def disable_irq():
+    return 0
+
+
+def enable_irq(state=0):
+    pass
+
+
+def bootloader():
+    pass
