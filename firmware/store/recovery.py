@@ -50,11 +50,13 @@ def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0):
     """Pure part of recovery: records (oldest first) -> Recovery.
 
     state = {
-      "deliveries": [(age_ms, amount_mu, kind), ...]  kind: "bolus", "basal",
-                     "uncertain", "basal_estimate"; newest last; last 25 h only
-      "uncertain": None | {"amount_mu": int, "age_ms": int}  never resumed
+      "deliveries": [(age_ms, amount_mu, kind), ...]  kind "bolus" or
+                     "basal"; oldest first; last 25 h only. A bolus settled
+                     as uncertain at an earlier boot is a "bolus" in full.
+      "uncertain": None | {"amount_mu": int, "age_ms": int}  never resumed;
+                     not repeated in "deliveries"
       "suspended": bool          basal resumes only if False
-      "temp": None | {"percent" | "rate_mu_per_h": int, "left_min": int}
+      "temp": None | {"percent" | "rate_mu_per_h": int, "left_ms": int}
                                  only inside its original window, by wall clock
       "reservoir_mu": int | None, "profile": str | None,
       "wall_known": bool         False: ages are lower bounds (conservative)
@@ -72,19 +74,18 @@ def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0):
         age, by_wall = _age_ms(js, boot, t_ms, w, now_ms, wall_s)
         all_wall = all_wall and by_wall
         if age < _WINDOW_MS:
-            deliveries.append((age, amount, kind))
+            deliveries.append((age, amount, "basal" if kind == "basal" else "bolus"))
     uncertain = None
     if js.open_bolus is not None:
         boot, t_ms, w, amount = js.open_bolus
         age, by_wall = _age_ms(js, boot, t_ms, w, now_ms, wall_s)
         all_wall = all_wall and by_wall
         uncertain = {"amount_mu": amount, "age_ms": age}
-        deliveries.append((age, amount, "uncertain"))
         r.uncertain_mu = amount
         r.notes.append("uncertain delivery: a bolus of %d mU started and never finished; "
                        "counted in full, not resumed" % amount)
     if unjournaled_basal_mu > 0 and not js.suspended:
-        deliveries.append((0, unjournaled_basal_mu, "basal_estimate"))
+        deliveries.append((0, unjournaled_basal_mu, "basal"))
         r.notes.append("basal since the last record counted as %d mU just delivered"
                        % unjournaled_basal_mu)
     temp = None
@@ -96,13 +97,13 @@ def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0):
         elif js.suspended:
             r.notes.append("temp basal not resumed: suspended")
         else:
-            left_min = dur - (wall_s - start) // 60
-            if 0 < left_min <= dur:
-                temp = {key: val, "left_min": left_min}
-                r.notes.append("temp basal resumed for %d min" % left_min)
+            left_ms = dur * 60000 - (wall_s - start) * 1000
+            if 0 < left_ms <= dur * 60000:
+                temp = {key: val, "left_ms": left_ms}
+                r.notes.append("temp basal resumed for %d min" % (left_ms // 60000))
             else:
                 r.notes.append("temp basal ended during the reset")
-    if not all_wall and deliveries:
+    if not all_wall and (deliveries or uncertain):
         r.notes.append("time of day unknown across the reset: past deliveries treated as "
                        "recent (conservative)")
     if js.suspended:

@@ -9,8 +9,12 @@
 #   bolus_end   {"delivered_mu"}                            after the last step
 #   basal       {"mu"}             basal delivered since the previous basal record
 #   temp_start  {"duration_min", "percent" | "rate_mu_per_h"}   temp_end {}
-#   suspend {}  resume {}  prime {"amount_mu"}  reservoir {"amount_mu"}
-#   profile {"name"}  boot {...}  checkpoint {see checkpoint()}
+#   suspend {}  resume {}  stop {"reason"} (an alarm stopped delivery: kept
+#   as suspended, so only a resume starts basal again)
+#   prime {"amount_mu"}  reservoir {"amount_mu"}
+#   profile {"name"} selects a profile; with "segments" it only defines one
+#   boot {...}  checkpoint {see checkpoint()}
+# These are the shapes Engine.pop_events() produces (extra keys ignored).
 # Unknown kinds are kept in the journal and ignored here.
 
 
@@ -87,7 +91,7 @@ class JournalState:
                 self._delivered(now_ms, wall_s, mu, "basal")
         elif kind == "temp_start":
             dur = _int(d.get("duration_min"), 1, 24 * 60)
-            key = "percent" if "percent" in d else "rate_mu_per_h"
+            key = "percent" if d.get("percent") is not None else "rate_mu_per_h"
             val = _int(d.get(key))
             if dur is None or val is None:
                 self.ignored += 1
@@ -96,8 +100,9 @@ class JournalState:
                 self.temp = [self.boot, now_ms, wall_s, dur, key, val]
         elif kind == "temp_end":
             self.temp = None
-        elif kind == "suspend":
+        elif kind == "suspend" or kind == "stop":
             self.suspended = True
+            self.temp = None
         elif kind == "resume":
             self.suspended = False
         elif kind == "prime":
@@ -108,7 +113,8 @@ class JournalState:
             self.reservoir_mu = _int(d.get("amount_mu"))
         elif kind == "profile":
             name = d.get("name")
-            self.profile = name if isinstance(name, str) else None
+            if "segments" not in d:
+                self.profile = name if isinstance(name, str) else None
         elif kind == "checkpoint":
             self._load_checkpoint(d)
 
