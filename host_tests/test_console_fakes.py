@@ -15,7 +15,8 @@ class FakeFacade:
     def __init__(self):
         self.calls = []
         self.refuse = {}  # method name -> FakeRejected to raise
-        self.armed = True  # False: a delivery call fails the test (fuzzing)
+        self.armed = True  # False: a delivery call is a violation (fuzzing)
+        self.violations = []
         self.config = {"require_button_confirm": True, "limits": {"max_bolus_mu": 10000}}
         self.wall = 1795320605
         self.profile_table = {"default": [[0, 800], [360, 1200]], "weekend": [[0, 700]]}
@@ -25,6 +26,7 @@ class FakeFacade:
 
     def _rec(self, name, *args):
         if name in DELIVERY and not self.armed:
+            self.violations.append((name,) + args)
             raise AssertionError("delivery call %s%r without confirmation" % (name, args))
         self.calls.append((name,) + args)
         if name in self.refuse:
@@ -115,15 +117,17 @@ class FakeFacade:
 
     def config_set(self, path, value):
         self._rec("config_set", path, value)
-        if path == "limits.max_bolus_mu" and (not isinstance(value, int) or value > 25000):
-            raise ValueError("limits.max_bolus_mu: above the ceiling 25000")
-        if path == "require_button_confirm" and value not in (True, False):
-            raise ValueError("require_button_confirm: must be true or false")
-        node = self.config
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node[part]
-        node[parts[-1]] = value
+        # Like settings.validate: known fields only, checked against ceilings.
+        if path == "limits.max_bolus_mu":
+            if type(value) is not int or value < 0 or value > 25000:
+                raise ValueError("limits.max_bolus_mu: must be 0..25000 (the ceiling)")
+            self.config["limits"]["max_bolus_mu"] = value
+        elif path == "require_button_confirm":
+            if value is not True and value is not False:
+                raise ValueError("require_button_confirm: must be true or false")
+            self.config["require_button_confirm"] = value
+        else:
+            raise ValueError("%s: no such setting" % path)
 
     def set_time(self, wall_s):
         self._rec("set_time", wall_s)
