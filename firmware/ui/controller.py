@@ -1,0 +1,266 @@
+# The UI task: one owner of the screen, fed by button events and a ticker.
+#
+# It keeps a stack of open screens (empty = the status screen), closes menus
+# left alone, turns the display off when idle, pops up new alarms with a
+# buzzer pattern by priority and repeats it as a reminder until the alarm is
+# acknowledged. It never touches the motor: every command goes through the
+# pump facade it is given.
+#
+# Pump facade (the app implements it over Engine + alarms + journal):
+#   status(now_ms) -> Engine.status() dict, plus "wall_s" and "battery_pct"
+#   preview_bolus(now_ms, now_mu, extended_mu, duration_min) -> dict
+#   bolus(now_ms, now_mu, extended_mu, duration_min) -> dict
+#   cancel_bolus(now_ms); cancel_temp_basal(now_ms)
+#   temp_basal(now_ms, duration_min, percent=None, rate_mu_per_h=None)
+#   suspend(now_ms); resume(now_ms); prime(now_ms, amount_mu); rewind(now_ms)
+#   select_profile(now_ms, name); profiles() -> [name]
+#   calculate_bolus(now_ms, carbs_g, bg_mg_dl or None) -> {"suggested_mu", ...}
+#   alarms() -> [{"id", "priority": "high"|"medium"|"low", "text", "acked"}]
+#   ack_alarm(id); history(n) -> [{"kind", "text"?, "amount_mu"?, "wall_s"?}]
+#   settings() -> [(label, value_text)]
+#   button_stuck(now_ms, name)   (optional: raise the button_stuck alarm)
+# A refused command raises an exception with .code (delivery.errors.Rejected);
+# the UI shows it and changes nothing.
+
+import asyncio
+
+from ui import menus
+from ui.screens import Confirm, Message
+from ui.status import draw_status, rank
+
+# Reminder interval until an alarm is acknowledged, by priority.
+_REMIND_MS = {"high": 60000, "medium": 180000, "low": 600000}
+
+
+class UI:
+    def __init__(self, display, pump, clock, buzzer=None, confirm_hold_ms=1500,
+                 menu_timeout_ms=30000, screen_off_ms=60000, refresh_ms=1000,
+                 idle_check_ms=10000, bolus_step_mu=100, max_bolus_mu=25000,
+                 rate_step_mu_per_h=50, max_rate_mu_per_h=35000, max_temp_percent=250,
+                 max_temp_min=1440, max_extended_min=720, max_prime_mu=5000, history_len=20):
+        self.fb = display  # any MONO_VLSB 128x64 framebuf; show*/poweron/off if a display
+        self.pump = pump
+        self.clock = clock
+        self.buzzer = buzzer
+        self.confirm_hold_ms = confirm_hold_ms  # 0 = confirmation disabled (marked "NC")
+        self.menu_timeout_ms = menu_timeout_ms
+        self.screen_off_ms = screen_off_ms
+        self.refresh_ms = refresh_ms
+        self.idle_check_ms = idle_check_ms
+        self.bolus_step_mu = bolus_step_mu
+        self.max_bolus_mu = max_bolus_mu
+        self.rate_step_mu_per_h = rate_step_mu_per_h
+        self.max_rate_mu_per_h = max_rate_mu_per_h
+        self.max_temp_percent = max_temp_percent
+        self.max_temp_min = max_temp_min
+        self.max_extended_min = max_extended_min
+        self.max_prime_mu = max_prime_mu
+        self.history_len = history_len
+        self.stack = []
+        self.screen_on = True
+        self.last_input_ms = clock.now_ms()
+        self._now_ms = self.last_input_ms
+        self._swallow = None  # the button that woke the screen: its press does nothing else
+        self._announced = {}  # unacked alarm id -> when it last sounded
+        self._alarms = []
+        self._wake = None
+
+    # -- stack ----------------------------------------------------------------
+    def push(self, screen):
+        self.stack.append(screen)
+
+    def pop(self):
+        if self.stack:
+            self.stack.pop()
+
+    def home(self):
+        self.stack = []
+
+    def top(self):
+        return self.stack[-1] if self.stack else None
+
+    def status_now(self):
+        return self.pump.status(self._now_ms)
+
+    # -- helpers used by menus ---------------------------------------------------
+    def confirm(self, title, lines, on_confirm, hold=True):
+        self.push(Confirm(title, lines, on_confirm, self.confirm_hold_ms if hold else 0))
+
+    def command(self, title, fn, *args, **kwargs):
+        """Run one facade command; show what happened, or why not."""
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - a refusal is shown, never lost
+            self.show_error(e)
+            return None
+        self.home()
+        self.push(Message(title, _result_lines(result)))
+        return result
+
+    def show_error(self, e):
+        code = getattr(e, "code", None)
+        text = str(e) or repr(e)
+        lines = [code or "Error"]
+        for i in range(0, min(len(text), 64), 16):
+            lines.append(text[i:i + 16])
+        self.home()
+        self.push(Message("Not done", lines))
+
+    def ack(self, alarm_id, now_ms):
+        self.pump.ack_alarm(alarm_id)
+        self._poll_alarms(now_ms)
+
+    # -- input -------------------------------------------------------------------
+    def handle(self, button, kind, now_ms):
+        """One button event from drivers/buttons.py."""
+        self._now_ms = now_ms
+        self.last_input_ms = now_ms
+        if kind == "stuck":
+            report = getattr(self.pump, "button_stuck", None)
+            if report is not None:
+                report(now_ms, button)
+        if not self.screen_on:
+            if kind == "down":
+                self._screen(True)
+                self._swallow = button
+            return
+        if self._swallow == button:
+            if kind in ("short", "up"):
+                self._swallow = None
+            return
+        top = self.top()
+        if top is not None:
+            top.key(self, button, kind, now_ms)
+        elif kind == "short" and button == "ok":
+            self.push(menus.main_menu(self))
+        elif kind == "short" and button == "back":
+            self._popup_top_alarm()
+
+    # -- time ----------------------------------------------------------------------
+    def tick(self, now_ms):
+        self._now_ms = now_ms
+        self._poll_alarms(now_ms)
+        top = self.top()
+        if top is not None:
+            top.tick(self, now_ms)
+            if now_ms - self.last_input_ms >= self.menu_timeout_ms and self.top() is top:
+                self.home()  # left alone: back to the status screen
+        elif (self.screen_on and not self._announced
+              and now_ms - self.last_input_ms >= self.screen_off_ms):
+            self._screen(False)
+
+    def tick_ms(self):
+        """How long the ticker may sleep before the next tick()."""
+        if not self.screen_on:
+            return self.idle_check_ms
+        top = self.top()
+        want = top.tick_ms() if top is not None else None
+        return want or self.refresh_ms
+
+    def _screen(self, on):
+        self.screen_on = on
+        fn = getattr(self.fb, "poweron" if on else "poweroff", None)
+        if fn is not None:
+            fn()
+
+    # -- alarms --------------------------------------------------------------------
+    def _poll_alarms(self, now_ms):
+        self._alarms = self.pump.alarms()
+        unacked = {}
+        for a in self._alarms:
+            if not a.get("acked"):
+                unacked[a["id"]] = a
+        for aid in list(self._announced):
+            if aid not in unacked:
+                del self._announced[aid]
+        for aid, a in unacked.items():
+            last = self._announced.get(aid)
+            if last is None:
+                self._announced[aid] = now_ms
+                if not self.screen_on:
+                    self._screen(True)
+                self.push(menus.AlarmScreen(a))
+                self._sound(a)
+                self.last_input_ms = now_ms  # the popup gets a full timeout
+            elif now_ms - last >= _REMIND_MS.get(a.get("priority"), 60000):
+                self._announced[aid] = now_ms
+                self._sound(a)
+        if not unacked and self.buzzer is not None and self._sounding:
+            self.buzzer.stop()
+            self._sounding = False
+
+    _sounding = False
+
+    def _sound(self, alarm):
+        if self.buzzer is not None:
+            self.buzzer.pattern("alarm_" + alarm.get("priority", "high"))
+            self._sounding = True
+
+    def _popup_top_alarm(self):
+        top = None
+        for a in self._alarms:
+            if not a.get("acked") and (top is None or rank(a) > rank(top)):
+                top = a
+        if top is not None:
+            self.push(menus.AlarmScreen(top))
+
+    # -- drawing -------------------------------------------------------------------
+    def render(self, now_ms):
+        """Draw the current screen into the framebuf; False if the screen is off."""
+        if not self.screen_on:
+            return False
+        self._now_ms = now_ms
+        top = self.top()
+        if top is not None:
+            top.draw(self.fb, self, now_ms)
+        else:
+            draw_status(self.fb, self.pump.status(now_ms), self._alarms,
+                        self.confirm_hold_ms == 0)
+        return True
+
+    # -- the task ------------------------------------------------------------------
+    async def run(self, buttons):
+        """The UI task. Shares the buttons' wake Event with its own ticker, so
+        it sleeps until a button event or the next tick is due."""
+        self._wake = buttons.wake
+        ticker = asyncio.create_task(self._ticker())
+        show = getattr(self.fb, "show_async", None)
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                interval = self.tick_ms()
+                now = self.clock.now_ms()
+                while True:
+                    ev = buttons.get()
+                    if ev is None:
+                        break
+                    self.handle(ev[0], ev[1], now)
+                self.tick(now)
+                if self.render(now) and show is not None:
+                    await show()
+                if self.tick_ms() < interval:
+                    # A faster cadence is needed now (screen woke, hold started).
+                    ticker.cancel()
+                    ticker = asyncio.create_task(self._ticker())
+        finally:
+            ticker.cancel()
+
+    async def _ticker(self):
+        while True:
+            await self.clock.sleep_ms(self.tick_ms())
+            self._wake.set()
+
+
+def _result_lines(result):
+    if not isinstance(result, dict):
+        return ["Done"]
+    from ui.fmt import units
+
+    lines = []
+    for key in ("now_mu", "extended_mu", "delivered_mu", "cancelled_mu", "amount_mu"):
+        v = result.get(key)
+        if v:
+            lines.append("%s %sU" % (key[:-3].replace("_", " "), units(v)))
+    return lines or ["Done"]
+

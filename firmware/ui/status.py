@@ -1,0 +1,85 @@
+# The home screen: what the pump is doing right now, readable at a glance.
+#
+#   y 0  14:05 Default NC [bat]   time, profile, no-confirm marker, battery
+#   y 11 Basal 0.85U/h             or Temp 150% 1:20 / SUSPENDED / STOPPED
+#   y 21 IOB 2.35U
+#   y 31 Res 123.00U 45h           units left, hours left at the current rate
+#   y 41 Bolus 1.20/3.00U          while a bolus runs, with a progress bar
+#   y 55 ! OCCLUSION               alarm banner (inverted) when one is unacked
+#
+# draw_status only reads the status dict (Engine.status() plus the app's
+# "wall_s" and "battery_pct"), so tests and tools/screenshot.py feed it fakes.
+
+from ui import draw
+from ui.fmt import clock, fit, hm, rate, units
+
+
+def basal_text(st):
+    state = st.get("state")
+    if state == "suspended":
+        return "SUSPENDED"
+    if state == "stopped":
+        return "STOPPED"
+    if state == "no_time":
+        return "NO TIME SET"
+    temp = st.get("temp")
+    if temp:
+        left = hm(temp.get("left_min", 0))
+        if temp.get("percent") is not None:
+            return "Temp %d%% %s" % (temp["percent"], left)
+        return "T %s %s" % (rate(temp.get("rate_mu_per_h", 0)), left)
+    return "Basal " + rate(st.get("basal_mu_per_h", 0))
+
+
+def alarm_text(alarms):
+    """Banner for the most urgent unacknowledged alarm, '' if none."""
+    top = None
+    n = 0
+    for a in alarms:
+        if not a.get("acked"):
+            n += 1
+            if top is None or rank(a) > rank(top):
+                top = a
+    if top is None:
+        return ""
+    text = "!" + top.get("text", top.get("id", "alarm"))
+    if n > 1:
+        text = fit(text, 13) + " +%d" % (n - 1)
+    return text
+
+
+_RANK = {"high": 3, "medium": 2, "low": 1}
+
+
+def rank(alarm):
+    return _RANK.get(alarm.get("priority"), 0)
+
+
+def draw_status(fb, st, alarms=(), confirm_disabled=False):
+    fb.fill(0)
+    fb.text(clock(st.get("wall_s")), 0, 0, 1)
+    fb.text(fit(st.get("profile") or "", 6 if confirm_disabled else 8), 44, 0, 1)
+    if confirm_disabled:
+        # "No confirm": deliveries start on a plain OK press; always visible.
+        fb.fill_rect(96, 0, 17, 8, 1)
+        fb.text("NC", 97, 0, 0)
+    draw.battery(fb, 114, 0, st.get("battery_pct"))
+    fb.hline(0, 9, draw.WIDTH, 1)
+    fb.text(fit(basal_text(st), 16), 0, 11, 1)
+    fb.text("IOB " + units(st.get("iob_mu", 0)) + "U", 0, 21, 1)
+    res = "Res " + units(st.get("reservoir_mu", 0)) + "U"
+    hours = st.get("hours_left")
+    if hours is not None:
+        res += " %dh" % int(hours)
+    fb.text(fit(res, 16), 0, 31, 1)
+    bolus = st.get("bolus")
+    if bolus:
+        done = bolus.get("delivered_mu", 0)
+        total = bolus.get("requested_mu", 0)
+        name = "Ext " if bolus.get("kind") == "extended" else "Bolus "
+        fb.text(fit(name + units(done) + "/" + units(total) + "U", 16), 0, 41, 1)
+        draw.bar(fb, 0, 50, draw.WIDTH, 4, done, total)
+    banner = alarm_text(alarms)
+    if banner:
+        fb.fill_rect(0, 55, draw.WIDTH, 9, 1)
+        fb.text(fit(banner, 16), 0, 56, 0)
