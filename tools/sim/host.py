@@ -23,6 +23,7 @@ EXIT_BOOT_FATAL = 2  # the firmware refused to boot (board or config error)
 EXIT_ALARM = 3  # the firmware raised at least one alarm
 EXIT_WATCHDOG = 4  # the watchdog reset the board at least once
 EXIT_VIOLATION = 5  # physics broken: a step while disabled or past an end stop
+STOPPED_BY_USER = 130  # the firmware's code after Ctrl-C: motor off, not a failure
 SEVERITY = (EXIT_VIOLATION, EXIT_FIRMWARE_ERROR, EXIT_BOOT_FATAL, EXIT_WATCHDOG, EXIT_ALARM)
 
 ALARM_IDS = ("occlusion", "empty", "motor_fault", "config_error", "uncertain_delivery",
@@ -92,6 +93,7 @@ class SimHost:
         self._last_frame_count = -1
         self.world = world_mod.World(board, self.now_ms, self._on_event)
         self.world.on_timer = self._timer_started
+        self.world.on_wdt = self._wdt_started
         self._pending_timers = []
         self._started = False
 
@@ -125,14 +127,20 @@ class SimHost:
     # ---- tasks started inside the firmware's loop ---------------------------------
     def _start_tasks(self):
         self._started = True
-        asyncio.create_task(self._watchdog())
+        if self.world.wdt is not None:
+            asyncio.create_task(self._watchdog())
         if self.actions:
             asyncio.create_task(self._scenario())
         for t in self._pending_timers:
             asyncio.create_task(self._timer(t))
         self._pending_timers = []
-        if self._events is not None or self._keys is not None:
+        if not self.opts.get("headless") and (self._events is not None or self._keys is not None):
             asyncio.create_task(self._ui_link())
+
+    def _wdt_started(self):
+        if self._started:
+            asyncio.create_task(self._watchdog())
+        # else: _start_tasks sees world.wdt and starts the watcher
 
     def _timer_started(self, timer):
         if self._started:
@@ -153,9 +161,6 @@ class SimHost:
         # resets the board, here as on the chip.
         w = self.world
         while True:
-            if w.wdt is None:
-                await self.clock.sleep_ms(1000)
-                continue
             late_ms = self.now_ms() - (w.wdt_last_feed_ms + w.wdt.timeout_ms)
             if late_ms > 0:
                 self.watchdog_resets += 1
@@ -306,7 +311,7 @@ class SimHost:
             found.append(EXIT_VIOLATION)
         if self.firmware_code == 2:
             found.append(EXIT_BOOT_FATAL)
-        elif self.firmware_code:
+        elif self.firmware_code and self.firmware_code != STOPPED_BY_USER:
             found.append(EXIT_FIRMWARE_ERROR)
         if self.watchdog_resets:
             found.append(EXIT_WATCHDOG)

@@ -114,7 +114,11 @@ def main():
 
         return firmware_main.main(clock=clock, run_for_ms=run_for_ms, out=out)
 
-    code = sim.run(boot)
+    try:
+        code = sim.run(boot)
+    except KeyboardInterrupt:  # Ctrl-C between two boots: nothing is moving
+        print("sim: interrupted")
+        sys.exit(0)
     w = sim.world
     print("sim: %d boot(s), %d steps delivered (%d uL), %d uL left, alarms: %s, watchdog resets: %d, violations: %s"
           % (sim.boots, w.delivered_steps, w.delivered_ul(), w.remaining_ul(),

@@ -1,48 +1,102 @@
 """Run the Plunger firmware on the simulated board (`make sim`).
 
 Starts tools/sim/launch.py under the real `micropython` binary from .venv (or
-CPython with --runtime cpython). Ctrl-C stops the pump and exits cleanly.
+CPython with --runtime cpython) and shows the pump in the terminal: the OLED,
+the buttons (keys), the plunger and reservoir, alarms, and the path of a
+pseudo-terminal that behaves like the board's USB serial port
+(`tools/pumpctl --port PATH` or `screen PATH`). Ctrl-C or q stops it cleanly.
+
+Headless runs (--headless --hours H) go as fast as possible on virtual time,
+can follow a scenario script (--script, format in tools/sim/scenario.py) and
+record every step and event (--csv).
+
+Exit status: 0 ran to the end with no alarm; 1 the firmware returned an error
+(a task died); 2 the firmware refused to boot; 3 the firmware raised an alarm;
+4 the watchdog reset the board; 5 a physical violation (a step while the
+driver was disabled or past an end stop); 64 bad scenario file. When several
+apply, the first in the order 5, 1, 2, 4, 3 is reported.
 """
 import argparse
 import os
-import signal
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import link as link_mod  # noqa: E402
+import view  # noqa: E402
 
 
-def micropython_binary():
-    exe = os.path.join(os.path.dirname(sys.executable), "micropython")
-    return exe if os.path.exists(exe) else "micropython"
-
-
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__)
+def parse(argv):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython")
     ap.add_argument("--headless", action="store_true",
-                    help="no terminal UI; run as fast as possible (needs --hours)")
+                    help="no terminal UI; run as fast as possible on virtual time (needs --hours)")
     ap.add_argument("--hours", type=float, help="stop after this many simulated hours")
+    ap.add_argument("--speed", type=float, default=1.0,
+                    help="with the UI: run this many times faster than real time")
+    ap.add_argument("--script", help="scenario file: timed presses, console lines, faults")
+    ap.add_argument("--csv", help="write every step and event to this CSV file")
+    ap.add_argument("--screenshot", help="save the display to this PNG at the end "
+                                         "(and on `p` / scenario `screenshot`)")
+    ap.add_argument("--board", default=os.path.join(ROOT, "boards", "sim.json"),
+                    help="board file to simulate (default boards/sim.json)")
     ap.add_argument("--flash", default=os.path.join(ROOT, "build", "sim-flash"),
                     help="folder that holds the simulated board's filesystem")
+    ap.add_argument("--plain", action="store_true",
+                    help="no curses: print the console here (used when stdout is not a terminal)")
     args = ap.parse_args(argv)
     if args.headless and args.hours is None:
         ap.error("--headless needs --hours H")
-    interp = micropython_binary() if args.runtime == "micropython" else sys.executable
-    cmd = [interp, os.path.join(HERE, "launch.py"), "--flash", os.path.abspath(args.flash)]
-    if args.headless:
-        cmd.append("--headless")
-    if args.hours is not None:
-        cmd += ["--hours", str(args.hours)]
-    proc = subprocess.Popen(cmd)
+    if args.speed <= 0:
+        ap.error("--speed must be above 0")
+    return args
+
+
+def save_shots(link, args, taken):
+    """Headless: save the frames the scenario asked for, then the last one."""
+    if not args.screenshot:
+        return
+    snap = link.snapshot()
+    root, ext = os.path.splitext(args.screenshot)
+    for i in range(taken, link.screenshot_requests):
+        view.save_frame_png(snap["frame"], "%s-%d%s" % (root, i + 1, ext or ".png"))
+    view.save_frame_png(snap["frame"], args.screenshot)
+
+
+def main(argv=None):
+    args = parse(argv)
+    interactive = not args.headless and not args.plain and sys.stdout.isatty() and sys.stdin.isatty()
+    link = link_mod.SimLink(runtime=args.runtime, headless=args.headless, hours=args.hours,
+                            speed=args.speed, flash=args.flash, board=args.board,
+                            script=args.script, csv=args.csv, pty=not args.headless,
+                            echo_stdout=not interactive)
+    info = {"board": os.path.splitext(os.path.basename(args.board))[0],
+            "runtime": args.runtime, "speed": "%g" % args.speed, "pty": link.pty_path}
+    if link.pty_path and not interactive:
+        print("sim: console on %s  (tools/pumpctl --port %s, or screen %s)"
+              % (link.pty_path, link.pty_path, link.pty_path), flush=True)
     try:
-        return proc.wait()
+        if interactive:
+            import tui
+
+            tui.Tui(link, info, args.screenshot).run()
+            code = link.stop()
+        else:
+            code = link.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        proc.wait()
-        print("\nsimulator stopped")
-        return 0
+        code = link.stop()
+    if not args.headless and code == 130:
+        code = 0  # stopped by the user: not a failure
+    save_shots(link, args, link.screenshot_requests if interactive else 0)
+    if interactive:
+        snap = link.snapshot()
+        for line in view.status_lines(snap, info, 100)[:2]:
+            print(line)
+        print("simulator stopped (exit %d)" % code)
+    return code
 
 
 if __name__ == "__main__":

@@ -87,6 +87,7 @@ class World:
         self.display_addr = board["display"]["addr"]
         self.wdt = None
         self.wdt_last_feed_ms = None
+        self.on_wdt = None  # called when the firmware starts the watchdog
         self.on_timer = None  # the simulator runs machine.Timer callbacks on its clock
         # HX711 read-out state
         self._hx_bit = 0
@@ -298,6 +299,8 @@ class World:
         self.wdt = wdt
         self.wdt_last_feed_ms = self.now_ms()
         self.emit("wdt", timeout_ms=wdt.timeout_ms)
+        if self.on_wdt is not None:
+            self.on_wdt()
 
     def wdt_fed(self, wdt):
         self.wdt_last_feed_ms = self.now_ms()

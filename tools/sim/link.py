@@ -1,0 +1,181 @@
+"""The CPython side of a simulator run: starts the firmware process
+(tools/sim/launch.py under micropython or CPython) and owns its pipes.
+
+Channels (all made here, before the child starts):
+- console: the child's stdin is a pipe; the child's stdout is a pipe read here.
+  A pseudo-terminal bridges both to any terminal program (`screen PATH`,
+  `tools/pumpctl --port PATH`), exactly like a board's USB serial port.
+- events: the child writes display frames (F), state (T), events (E) and
+  screenshot requests (S), one per line.
+- keys: lines written here are actions for the child (`press ok 150`,
+  `fault occlusion`...; scenario.py syntax without the time).
+"""
+import errno
+import os
+import subprocess
+import sys
+import threading
+import time
+import tty
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+CONSOLE_KEEP_LINES = 200
+EVENTS_KEEP = 50
+
+
+def micropython_binary():
+    exe = os.path.join(os.path.dirname(sys.executable), "micropython")
+    if os.path.exists(exe):
+        return exe
+    exe = os.path.join(ROOT, ".venv", "bin", "micropython")
+    return exe if os.path.exists(exe) else "micropython"
+
+
+class SimLink:
+    def __init__(self, runtime="micropython", headless=False, hours=None, speed=1.0,
+                 flash=None, board=None, script=None, csv=None, pty=True, echo_stdout=False):
+        self.frame = None  # latest 1024-byte display frame
+        self.state = {}
+        self.events = []  # (t_ms, kind, detail), newest last
+        self.alarms = []
+        self.console_lines = [""]
+        self.screenshot_requests = 0
+        self.exit_code = None
+        self._echo = echo_stdout
+        self._lock = threading.Lock()
+        interp = micropython_binary() if runtime == "micropython" else sys.executable
+        ci_r, self._ci_w = os.pipe()
+        co_r, co_w = os.pipe()
+        ev_r, ev_w = os.pipe()
+        k_r, self._k_w = os.pipe()
+        cmd = [interp, os.path.join(HERE, "launch.py"),
+               "--flash", os.path.abspath(flash or os.path.join(ROOT, "build", "sim-flash")),
+               "--console-feed", "/dev/fd/%d" % self._ci_w,
+               "--events", "/dev/fd/%d" % ev_w, "--keys", "/dev/fd/%d" % k_r,
+               "--speed", str(speed)]
+        if headless:
+            cmd.append("--headless")
+        for opt, val in (("--hours", hours), ("--board", board), ("--script", script),
+                         ("--csv", csv)):
+            if val is not None:
+                cmd += [opt, os.path.abspath(val) if opt != "--hours" else str(val)]
+        # A session of its own: the terminal's Ctrl-C reaches only us, and we
+        # stop the firmware deliberately (motor off first).
+        self.proc = subprocess.Popen(cmd, stdin=ci_r, stdout=co_w, stderr=co_w,
+                                     pass_fds=(self._ci_w, ev_w, k_r), start_new_session=True)
+        for fd in (ci_r, co_w, ev_w, k_r):
+            os.close(fd)
+        self.pty_path = None
+        self._master = None
+        if pty:
+            self._master, self._slave = os.openpty()
+            tty.setraw(self._slave)  # bytes pass unchanged, like a USB CDC port
+            self.pty_path = os.ttyname(self._slave)
+            os.set_blocking(self._master, False)
+        self._threads = [threading.Thread(target=self._read_console, args=(co_r,), daemon=True),
+                         threading.Thread(target=self._read_events, args=(ev_r,), daemon=True)]
+        if pty:
+            self._threads.append(threading.Thread(target=self._read_pty, daemon=True))
+        for t in self._threads:
+            t.start()
+
+    # ---- readers ---------------------------------------------------------------
+    def _read_console(self, fd):
+        while True:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                data = b""
+            if not data:
+                return
+            if self._echo:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            if self._master is not None:
+                try:
+                    os.write(self._master, data)
+                except OSError as e:  # nobody reading the pty: drop, as a USB port does
+                    if e.errno not in (errno.EAGAIN, errno.EIO):
+                        raise
+            text = data.decode(errors="replace").replace("\r", "")
+            with self._lock:
+                parts = text.split("\n")
+                self.console_lines[-1] += parts[0]
+                self.console_lines.extend(parts[1:])
+                del self.console_lines[:-CONSOLE_KEEP_LINES]
+
+    def _read_events(self, fd):
+        with os.fdopen(fd, "rb") as f:
+            for raw in f:
+                self._event_line(raw.decode(errors="replace").rstrip("\n"))
+
+    def _event_line(self, line):
+        kind, _, rest = line.partition(" ")
+        with self._lock:
+            if kind == "F" and len(rest) == 2048:
+                self.frame = bytes.fromhex(rest)
+            elif kind == "T":
+                names = ("t_ms", "pos_steps", "travel_steps", "delivered_steps", "remaining_ul",
+                         "force_g", "en", "battery_mv", "buzzer_hz")
+                self.state = dict(zip(names, (int(v) for v in rest.split()), strict=False))
+            elif kind == "E":
+                t, _, rest2 = rest.partition(" ")
+                ev, _, detail = rest2.partition(" ")
+                self.events.append((int(t), ev, detail))
+                del self.events[:-EVENTS_KEEP]
+                if ev == "alarm":
+                    self.alarms.append((int(t), detail))
+            elif kind == "S":
+                self.screenshot_requests += 1
+
+    def _read_pty(self):
+        import select
+
+        while self.proc.poll() is None:
+            r, _, _ = select.select([self._master], [], [], 0.2)
+            if not r:
+                continue
+            try:
+                data = os.read(self._master, 1024)
+            except OSError:
+                time.sleep(0.05)
+                continue
+            self.type_bytes(data)
+
+    # ---- commands ----------------------------------------------------------------
+    def type_bytes(self, data):
+        """Bytes into the firmware's console, as if typed on the serial port."""
+        try:
+            os.write(self._ci_w, data)
+        except OSError:
+            pass
+
+    def action(self, line):
+        """A scenario action without its time: `press ok 150`, `fault occlusion`."""
+        try:
+            os.write(self._k_w, (line.strip() + "\n").encode())
+        except OSError:
+            pass
+
+    def snapshot(self):
+        with self._lock:
+            return {"frame": self.frame, "state": dict(self.state), "events": list(self.events),
+                    "alarms": list(self.alarms), "console": list(self.console_lines)}
+
+    def stop(self, timeout=10):
+        """Ctrl-C to the firmware (it turns the motor off), then wait."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.send_signal(2)
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return self.wait()
+
+    def wait(self, timeout=None):
+        self.exit_code = self.proc.wait(timeout)
+        for t in self._threads[:2]:
+            t.join(5)
+        return self.exit_code
