@@ -264,7 +264,7 @@ class AlarmScreen(Screen):
         text = self.alarm.get("text", self.alarm.get("id", ""))
         for i in range(0, min(len(text), 48), 16):
             draw.line(fb, i // 16, text[i:i + 16])
-        draw.hint(fb, "OK=ack BACK=later")
+        draw.hint(fb, "OK=ack BACK=hide")
 
     def key(self, ui, button, kind, now_ms):
         if kind != "short":
