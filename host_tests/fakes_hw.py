@@ -129,7 +129,7 @@ class StepperObserver:
     there)."""
 
     def __init__(self, step, dir, en, cfg, us, empty_pin=None, home_pin=None,
-                 position=0, empty_at=None, home_at=None, active_low=True):
+                 position=0, empty_at=None, home_at=None, active_low=True, overtravel=0):
         self.cfg = cfg
         self.us = us
         self.step = step
@@ -140,6 +140,7 @@ class StepperObserver:
         self.home_at = home_at
         self.empty_pin = empty_pin
         self.home_pin = home_pin
+        self.overtravel = overtravel  # steps the mechanics allow past a switch
         self._on = 0 if active_low else 1
         self.steps = 0  # rising edges seen
         self.net = 0  # +1 / -1 per step
@@ -190,9 +191,9 @@ class StepperObserver:
                       % (now - self._dir_at, self.cfg["dir_setup_us"]))
         self._last_rise = now
         d = self.direction()
-        if d > 0 and self.empty_at is not None and self.position >= self.empty_at:
+        if d > 0 and self.empty_at is not None and self.position >= self.empty_at + self.overtravel:
             self.fail("step past the empty end stop at position %d" % self.position)
-        if d < 0 and self.home_at is not None and self.position <= self.home_at:
+        if d < 0 and self.home_at is not None and self.position <= self.home_at - self.overtravel:
             self.fail("step past the home end stop at position %d" % self.position)
         self.position += d
         self.net += d
@@ -208,6 +209,51 @@ class StepperObserver:
                 continue
             hit = closed(self.position, at)
             pin.drive(self._on if hit else 1 - self._on)
+
+
+class FakeRMT:
+    """esp32.RMT stand-in: write_pulses() plays the levels onto a FakePin at
+    once, on its own microsecond cursor (it is also the observer's clock);
+    the write counts as "in progress" until the virtual clock passes its
+    end. Fails on what the real one rejects or would block on."""
+
+    def __init__(self, step, clock):
+        self.step = step
+        self.clock = clock
+        self.cursor_us = 0
+        self.busy_until_us = 0
+        self.writes = 0
+        self.pulses = 0
+
+    def now_us(self):
+        self.cursor_us = max(self.cursor_us, self.clock.now_ms() * 1000)
+        return self.cursor_us
+
+    def delay_us(self, us):
+        self.now_us()
+        self.cursor_us += us
+
+    def wait_done(self, timeout=0):
+        if timeout > 0:
+            return True  # blocking wait: the write ends (cursor already there)
+        return self.clock.now_ms() * 1000 >= self.busy_until_us
+
+    def write_pulses(self, duration, data=True):
+        if not self.wait_done():
+            raise HardwareViolation("write_pulses while busy would block the event loop")
+        level = 1 if data else 0
+        self.now_us()
+        for d in duration:
+            if not 1 <= d <= 32767:
+                raise HardwareViolation("RMT duration %d outside 1..32767" % d)
+            self.step.value(level)
+            if level:
+                self.pulses += 1
+            self.cursor_us += d
+            level ^= 1
+        self.step.value(0)  # idle level
+        self.busy_until_us = self.cursor_us
+        self.writes += 1
 
 
 class FakeHX711:
