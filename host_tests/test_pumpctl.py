@@ -1,0 +1,190 @@
+# pumpctl against an in-process console over a pseudo-terminal pair (CPython
+# only): the console runs with a fake pump facade on the pty master in a
+# thread; pumpctl opens the slave path like a real serial port. Waiting here
+# is for I/O on the pty, never for time to pass.
+import asyncio
+import csv
+import io
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import tty
+
+import pumpctl_lib
+from test_console_fakes import FakeFacade
+
+from console.shell import Console
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class PtyStream:
+    def __init__(self, fd, stop):
+        self.fd = fd
+        self.stop = stop
+
+    async def read(self, n):
+        while not self.stop.is_set():
+            ready, _, _ = select.select([self.fd], [], [], 0.01)
+            if ready:
+                try:
+                    return os.read(self.fd, 1)
+                except OSError:
+                    return b""
+            await asyncio.sleep(0)
+        return b""
+
+
+class PtyPump:
+    """A console with a fake facade served on a pty; .path is the port."""
+
+    def __init__(self, confirm_answer=True):
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)  # no echo or CR/LF translation, like a USB CDC port
+        self.path = os.ttyname(self.slave)
+        self.facade = FakeFacade()
+        self.asked = []
+        self.stop = threading.Event()
+
+        async def confirmer(prompt, timeout_ms):
+            self.asked.append(prompt)
+            return confirm_answer
+
+        def write(s):
+            os.write(self.master, s.encode())
+
+        self.console = Console(self.facade, lambda: 1000, write, confirmer)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        asyncio.run(self.console.serve(PtyStream(self.master, self.stop)))
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+        os.close(self.slave)
+        os.close(self.master)
+
+
+def run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = pumpctl_lib.main(argv, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_status_over_pty():
+    with PtyPump() as pump:
+        code, out, err = run(["--port", pump.path, "--json", "status"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["state"] == "delivering" and data["iob_mu"] == 1234
+    assert pump.console.json  # pumpctl switched the console to JSON lines
+
+
+def test_bolus_waits_for_ok_then_reports():
+    with PtyPump(confirm_answer=True) as pump:
+        code, out, err = run(["bolus", "1.5", "--port", pump.path])
+    assert code == 0, err
+    assert "press OK on the pump" in err
+    assert "bolus started" in out
+    assert pump.asked and pump.facade.calls[-1] == ("bolus", 1500, 0, 0)
+
+
+def test_bolus_not_confirmed_exits_1_with_reason():
+    with PtyPump(confirm_answer=False) as pump:
+        code, out, err = run(["bolus", "1", "--ext", "2", "--over", "2h", "--port", pump.path])
+    assert code == 1
+    assert "not confirmed" in err and "not_confirmed" in err
+    assert "bolus" not in pump.facade.names()
+
+
+def test_bolus_over_the_limit_exits_1():
+    with PtyPump() as pump:
+        code, out, err = run(["bolus", "50", "--port", pump.path])
+    assert code == 1 and "max_bolus" in err
+    assert pump.asked == []
+
+
+def test_bad_amount_is_a_usage_error():
+    with PtyPump() as pump:
+        code, out, err = run(["bolus", "1e3", "--port", pump.path])
+    assert code == 2 and "number" in err
+
+
+def test_history_csv():
+    with PtyPump() as pump:
+        code, out, err = run(["history", "3", "--csv", "--port", pump.path])
+    assert code == 0, err
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["seq", "wall_s", "time_utc", "now_ms", "kind", "data"]
+    assert [r[0] for r in rows[1:]] == ["28", "29", "30"]
+    assert rows[-1][2] == "2026-11-22 04:30:00" and rows[-1][4] == "bolus_start"
+    assert json.loads(rows[-1][5]) == {"now_mu": 30000}
+
+
+def test_async_events_are_skipped_and_alarm_reported():
+    with PtyPump() as pump:
+        pump.console.set_json(True)
+        pump.console.alarm({"id": "occlusion"})  # already waiting in the pty before pumpctl
+        code, out, err = run(["--port", pump.path, "version", "--json"])
+    assert code == 0, err
+    assert json.loads(out) == {"version": "0.1.0"}
+
+
+def test_watch_prints_status_lines():
+    with PtyPump() as pump:
+        code, out, err = run(["watch", "--count", "2", "--interval", "0", "--port", pump.path])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 2 and "state=delivering" in lines[0] and "iob=1.234 U" in lines[0]
+
+
+def test_send_any_line():
+    with PtyPump() as pump:
+        code, out, err = run(["send", "temp", "150%", "1h", "--port", pump.path])
+    assert code == 0, err
+    assert pump.facade.calls[-1] == ("temp_basal", 60, 150, None)
+
+
+def test_no_reply_is_exit_3():
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    try:
+        code, out, err = run(["--timeout", "0.2", "--port", os.ttyname(slave), "status"])
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert code == 3 and "no reply" in err
+
+
+def test_missing_port_is_exit_3_and_bad_usage_exit_2():
+    assert run(["--port", "/nonexistent/tty", "status"])[0] == 3
+    assert run(["frobnicate"])[0] == 2
+    assert run(["bolus", "1", "--ext", "2"])[0] == 2
+
+
+def test_pick_port_prefers_known_boards():
+    class P:
+        def __init__(self, device, vid):
+            self.device, self.vid = device, vid
+
+    assert pumpctl_lib.pick_port([P("/dev/ttyS0", None), P("/dev/ttyUSB0", 0x1A86),
+                                  P("/dev/ttyACM0", 0x2E8A)]) == "/dev/ttyACM0"
+    assert pumpctl_lib.pick_port([P("/dev/ttyUSB1", 0x10C4)]) == "/dev/ttyUSB1"
+    assert pumpctl_lib.pick_port([P("/dev/ttyS0", None), P("/dev/ttyX", 0x1234)]) is None
+
+
+def test_executable_script_runs():
+    with PtyPump() as pump:
+        res = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "pumpctl"), "--port",
+                              pump.path, "--json", "version"], capture_output=True, text=True,
+                             timeout=30)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == {"version": "0.1.0"}
