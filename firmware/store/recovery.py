@@ -140,6 +140,10 @@ def recover(journal, alarms, now_ms, wall_s, watchdog_reset=False, unjournaled_b
         info.update(boot_info)
     journal.checkpoint = r.fold.checkpoint
     _write(journal, r.fold, wall_s, now_ms, "boot", info)
+    if unjournaled_basal_mu > 0 and not r.state["suspended"]:
+        # Journaled, so the estimate still counts after the next reset.
+        _write(journal, r.fold, wall_s, now_ms, "basal",
+               {"mu": unjournaled_basal_mu, "estimate": 1})
     if r.uncertain_mu:
         # Settled in the journal: the next boot counts it as delivered in
         # full and does not raise it again.
