@@ -20,7 +20,7 @@ def title(fb, text):
 
 def line(fb, row, text, inverted=False):
     """A text row under the title (row 0..5)."""
-    y = TITLE_H + 1 + row * LINE_H
+    y = TITLE_H + 2 + row * LINE_H  # 1 px gap: a highlighted row never merges into the title
     if inverted:
         fb.fill_rect(0, y - 1, WIDTH, LINE_H, 1)
     fb.text(fit(text, COLS), 0, y, 0 if inverted else 1)

@@ -108,6 +108,10 @@ def ask_bolus(ui, now_ms, now_mu, extended_mu, duration_min):
     if p.get("extended_mu", extended_mu):
         lines.append("Ext " + units(p.get("extended_mu", extended_mu)) + "U")
         lines.append("over " + hm(p.get("duration_min", duration_min)))
+    exact = p.get("deliverable_mu")
+    if exact is not None and exact != now_mu + extended_mu:
+        # The pump gives whole microsteps, rounded down: say exactly what.
+        lines.append("gives " + units(exact) + "U")
     if not lines:
         lines.append("0.00U")
 

@@ -126,11 +126,11 @@ class Confirm(Screen):
     def draw(self, fb, ui, now_ms):
         fb.fill(0)
         draw.title(fb, self.title)
-        for i in range(min(3, len(self.lines))):
+        for i in range(min(4, len(self.lines))):
             draw.line(fb, i, self.lines[i])
         if self.hold_ms:
             held = 0 if self.down_ms is None else now_ms - self.down_ms
-            draw.bar(fb, 0, 44, draw.WIDTH, 8, held, self.hold_ms)
+            draw.bar(fb, 0, 47, draw.WIDTH, 7, held, self.hold_ms)
             draw.hint(fb, "Hold OK  BACK=no")
         else:
             draw.hint(fb, "OK=go  BACK=no")

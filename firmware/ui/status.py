@@ -67,7 +67,8 @@ def draw_status(fb, st, alarms=(), confirm_disabled=False):
     fb.hline(0, 9, draw.WIDTH, 1)
     fb.text(fit(basal_text(st), 16), 0, 11, 1)
     fb.text("IOB " + units(st.get("iob_mu", 0)) + "U", 0, 21, 1)
-    res = "Res " + units(st.get("reservoir_mu", 0)) + "U"
+    res_mu = st.get("reservoir_mu")
+    res = "Res " + ("?" if res_mu is None else units(res_mu) + "U")  # None: not filled in
     hours = st.get("hours_left")
     if hours is not None:
         res += " %dh" % int(hours)
