@@ -254,3 +254,15 @@ def test_history_and_settings_views():
     click(ui, "down")  # Settings
     click(ui, "ok")
     assert ui.top().source(ui)[1] == "Max basal 3.00U/h"
+
+
+def test_numeric_priorities_from_the_alarm_store_work_too():
+    pump = FakePump(alarms=[{"id": "low_battery", "priority": 2, "text": "Battery low",
+                             "acked": False}])
+    buzzer = FakeBuzzer()
+    ui = new_ui(pump, buzzer=buzzer)
+    ui.tick(0)
+    assert buzzer.played == ["alarm_medium"]
+    ui.reminders = False  # the app repeats sounds itself
+    ui.tick(10 * 60000)
+    assert buzzer.played == ["alarm_medium"]

@@ -15,7 +15,7 @@
 #   suspend(now_ms); resume(now_ms); prime(now_ms, amount_mu); rewind(now_ms)
 #   select_profile(now_ms, name); profiles() -> [name]
 #   calculate_bolus(now_ms, carbs_g, bg_mg_dl or None) -> {"suggested_mu", ...}
-#   alarms() -> [{"id", "priority": "high"|"medium"|"low", "text", "acked"}]
+#   alarms() -> [{"id", "priority": "high"|"medium"|"low" (or 3|2|1), "text", "acked"}]
 #   ack_alarm(id); history(n) -> [{"kind", "text"?, "amount_mu"?, "wall_s"?}]
 #   settings() -> [(label, value_text)]
 #   button_stuck(now_ms, name)   (optional: raise the button_stuck alarm)
@@ -26,7 +26,7 @@ import asyncio
 
 from ui import menus
 from ui.screens import Confirm, Message
-from ui.status import draw_status, rank
+from ui.status import draw_status, priority_name, rank
 
 # Reminder interval until an alarm is acknowledged, by priority.
 _REMIND_MS = {"high": 60000, "medium": 180000, "low": 600000}
@@ -37,7 +37,8 @@ class UI:
                  menu_timeout_ms=30000, screen_off_ms=60000, refresh_ms=1000,
                  idle_check_ms=10000, bolus_step_mu=100, max_bolus_mu=25000,
                  rate_step_mu_per_h=50, max_rate_mu_per_h=35000, max_temp_percent=250,
-                 max_temp_min=1440, max_extended_min=720, max_prime_mu=5000, history_len=20):
+                 max_temp_min=1440, max_extended_min=720, max_prime_mu=5000, history_len=20,
+                 reminders=True):
         self.fb = display  # any MONO_VLSB 128x64 framebuf; show*/poweron/off if a display
         self.pump = pump
         self.clock = clock
@@ -56,6 +57,8 @@ class UI:
         self.max_extended_min = max_extended_min
         self.max_prime_mu = max_prime_mu
         self.history_len = history_len
+        # False when the app already repeats alarm sounds (AlarmManager.due()).
+        self.reminders = reminders
         self.stack = []
         self.screen_on = True
         self.last_input_ms = clock.now_ms()
@@ -182,7 +185,7 @@ class UI:
                 self.push(menus.AlarmScreen(a))
                 self._sound(a)
                 self.last_input_ms = now_ms  # the popup gets a full timeout
-            elif now_ms - last >= _REMIND_MS.get(a.get("priority"), 60000):
+            elif self.reminders and now_ms - last >= _REMIND_MS[priority_name(a)]:
                 self._announced[aid] = now_ms
                 self._sound(a)
         if not unacked and self.buzzer is not None and self._sounding:
@@ -193,7 +196,7 @@ class UI:
 
     def _sound(self, alarm):
         if self.buzzer is not None:
-            self.buzzer.pattern("alarm_" + alarm.get("priority", "high"))
+            self.buzzer.pattern("alarm_" + priority_name(alarm))
             self._sounding = True
 
     def _popup_top_alarm(self):

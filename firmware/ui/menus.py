@@ -5,6 +5,7 @@
 
 from ui.fmt import clock, hm, rate, units
 from ui.screens import Menu, NumberEdit, Screen, TextList
+from ui.status import priority_name
 
 _DUR_STEP_MIN = 30  # temp basal and extended bolus durations
 
@@ -264,7 +265,7 @@ class AlarmScreen(Screen):
         from ui import draw
 
         fb.fill(0)
-        draw.title(fb, "ALARM " + self.alarm.get("priority", "").upper())
+        draw.title(fb, "ALARM " + priority_name(self.alarm).upper())
         text = self.alarm.get("text", self.alarm.get("id", ""))
         for i in range(0, min(len(text), 48), 16):
             draw.line(fb, i // 16, text[i:i + 16])

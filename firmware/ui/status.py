@@ -48,11 +48,17 @@ def alarm_text(alarms):
     return text
 
 
-_RANK = {"high": 3, "medium": 2, "low": 1}
+# Priority as a name ("high") or as store/alarms.py's number (3 = HIGH).
+_RANK = {"high": 3, "medium": 2, "low": 1, 3: 3, 2: 2, 1: 1}
+_NAME = {3: "high", 2: "medium", 1: "low"}
 
 
 def rank(alarm):
-    return _RANK.get(alarm.get("priority"), 0)
+    return _RANK.get(alarm.get("priority"), 3)  # unknown: treat as the most urgent
+
+
+def priority_name(alarm):
+    return _NAME[rank(alarm)]
 
 
 def draw_status(fb, st, alarms=(), confirm_disabled=False):
