@@ -269,6 +269,7 @@ class SimHost:
         hours = self.opts.get("hours")
         end_ms = None if hours is None else int(hours * 3600000)
         cause = machine.PWRON_RESET
+        keep = dict((name, True) for name in sys.modules)
         while True:
             machine.detach()
             machine.set_reset_cause(cause)
@@ -292,7 +293,7 @@ class SimHost:
                 cause = e.cause
                 self._on_event("reset", {"why": e.why.replace(" ", "_")})
                 self.boot_base_ms += self.clock.now_ms() + self.off_ms
-                forget_firmware_modules()
+                forget_modules(keep)
                 if end_ms is not None and self.boot_base_ms >= end_ms:
                     break
         self.boot_base_ms += self.clock.now_ms()
@@ -323,21 +324,9 @@ class SimHost:
         return EXIT_OK
 
 
-def forget_firmware_modules():
-    """A reboot wipes RAM: drop every module the firmware imported, so the
-    next boot starts from the files again (the simulator's own stay)."""
-    keep = ("machine", "host", "world", "oled", "scenario", "simclock", "vclock",
-            "cpython_compat", "micropython")
-    import os
-
-    fw = {}
-    for d in sys.path:
-        if d.endswith("/firmware"):
-            try:
-                for name in os.listdir(d):
-                    fw[name.split(".")[0]] = True
-            except OSError:
-                pass
+def forget_modules(keep):
+    """A reboot wipes RAM: drop every module imported since the simulator
+    started (the firmware's), so the next boot starts from the files again."""
     for name in list(sys.modules):
-        if name.split(".")[0] in fw and name not in keep:
+        if name not in keep:
             del sys.modules[name]

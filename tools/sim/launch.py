@@ -5,6 +5,7 @@
 #   --hours H              (not headless) stop after H simulated hours
 #   --speed N              real time, N times faster (not headless)
 #   --flash DIR            the simulated board's filesystem (default build/sim-flash)
+#   --firmware DIR         firmware to boot (default firmware/; tests use stubs)
 #   --board FILE           board file copied to DIR/board.json (default boards/sim.json)
 #   --script FILE          scenario actions (see scenario.py)
 #   --csv FILE             record of every step and event
@@ -20,9 +21,9 @@ HERE = _FILE.rsplit("/", 1)[0] if "/" in __file__ else os.getcwd()
 ROOT = HERE.rsplit("/", 2)[0]
 
 
-def setup_path():
+def setup_path(firmware):
     # The simulated `machine` must shadow the port's own, so tools/sim goes first.
-    for p in (ROOT + "/firmware", ROOT + "/tools", HERE):
+    for p in (firmware, ROOT + "/tools", HERE):
         if p in sys.path:
             sys.path.remove(p)
         sys.path.insert(0, p)
@@ -33,12 +34,12 @@ def setup_path():
         cpython_compat.install()
 
 
-_VALUE_OPTS = ("hours", "speed", "flash", "board", "script", "csv", "console-feed",
+_VALUE_OPTS = ("firmware", "hours", "speed", "flash", "board", "script", "csv", "console-feed",
                "events", "keys")
 
 
 def parse(argv):
-    opts = {"headless": False, "hours": None, "speed": 1, "flash": ROOT + "/build/sim-flash",
+    opts = {"firmware": ROOT + "/firmware", "headless": False, "hours": None, "speed": 1, "flash": ROOT + "/build/sim-flash",
             "board": ROOT + "/boards/sim.json", "script": None, "csv": None,
             "console_feed": None, "events": None, "keys": None}
     i = 0
@@ -84,7 +85,9 @@ def prepare_flash(flash, board_path):
 
 def main():
     opts = parse(sys.argv[1:])
-    setup_path()
+    if not opts["firmware"].startswith("/"):
+        opts["firmware"] = os.getcwd() + "/" + opts["firmware"]
+    setup_path(opts["firmware"])
     import boardfile
     import host
     import scenario

@@ -35,7 +35,8 @@ def micropython_binary():
 
 class SimLink:
     def __init__(self, runtime="micropython", headless=False, hours=None, speed=1.0,
-                 flash=None, board=None, script=None, csv=None, pty=True, echo_stdout=False):
+                 flash=None, board=None, script=None, csv=None, pty=True, echo_stdout=False,
+                 firmware=None):
         self.frame = None  # latest 1024-byte display frame
         self.state = {}
         self.events = []  # (t_ms, kind, detail), newest last
@@ -57,7 +58,7 @@ class SimLink:
                "--speed", str(speed)]
         if headless:
             cmd.append("--headless")
-        for opt, val in (("--hours", hours), ("--board", board), ("--script", script),
+        for opt, val in (("--hours", hours), ("--board", board), ("--firmware", firmware), ("--script", script),
                          ("--csv", csv)):
             if val is not None:
                 cmd += [opt, os.path.abspath(val) if opt != "--hours" else str(val)]

@@ -43,6 +43,8 @@ def parse(argv):
                                          "(and on `p` / scenario `screenshot`)")
     ap.add_argument("--board", default=os.path.join(ROOT, "boards", "sim.json"),
                     help="board file to simulate (default boards/sim.json)")
+    ap.add_argument("--firmware", default=os.path.join(ROOT, "firmware"),
+                    help="firmware folder to boot (default firmware/)")
     ap.add_argument("--flash", default=os.path.join(ROOT, "build", "sim-flash"),
                     help="folder that holds the simulated board's filesystem")
     ap.add_argument("--plain", action="store_true",
@@ -71,7 +73,7 @@ def main(argv=None):
     interactive = not args.headless and not args.plain and sys.stdout.isatty() and sys.stdin.isatty()
     link = link_mod.SimLink(runtime=args.runtime, headless=args.headless, hours=args.hours,
                             speed=args.speed, flash=args.flash, board=args.board,
-                            script=args.script, csv=args.csv, pty=not args.headless,
+                            script=args.script, csv=args.csv, pty=not args.headless, firmware=args.firmware,
                             echo_stdout=not interactive)
     info = {"board": os.path.splitext(os.path.basename(args.board))[0],
             "runtime": args.runtime, "speed": "%g" % args.speed, "pty": link.pty_path}
