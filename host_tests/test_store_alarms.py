@@ -81,7 +81,8 @@ def test_priorities_order_the_announcements():
 
 
 def test_damaged_alarms_file_stops_delivery():
-    for raw in (b"{", b'{"active": [["nope", ""]]}', b'{"active": 3}', b"\xff\xfe", b"[]"):
+    for raw in (b"{", b'{"active": [["nope", ""]]}', b'{"active": 3}', b"\xff\xfe", b"[]",
+                b'00000000 {"active": []}', b'zzzzzzzz {"active": []}'):
         am = AlarmManager(FakeFlash({"/alarms.json": raw}))
         am.load(0)
         assert am.delivery_blocked() and am.active()[0][0] == "storage_error", raw

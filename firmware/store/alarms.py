@@ -1,12 +1,13 @@
 # Alarms: priorities, escalation, acknowledgement, and persistence until
 # acknowledged.
 #
-# The active alarms live in /alarms.json, replaced atomically on every raise
+# The active alarms live in /alarms.json (a CRC, a space, then JSON), replaced atomically on every raise
 # and acknowledgement, so they survive a reset even after the journal has
 # rotated the original record away. The journal gets an "alarm"/"ack" record
 # too (history). Delivery-stopping alarms keep the motor off until the user
 # acknowledges them.
 
+import binascii
 import json
 
 from store.fs import write_atomic
@@ -59,7 +60,13 @@ class AlarmManager:
         self._active = []
         try:
             raw = self.fs.read(self.path, _MAX_FILE)
-            saved = [] if raw is None else json.loads(raw)["active"]
+            saved = []
+            if raw is not None:
+                # "<crc32hex> <json>": a bit flip that still parses must not
+                # quietly drop an alarm.
+                if int(raw[:8], 16) != binascii.crc32(raw[9:]) & 0xFFFFFFFF:
+                    raise ValueError("alarms file checksum")
+                saved = json.loads(raw[9:])["active"]
             for a in saved:
                 aid = a[0]
                 if aid not in KINDS:
@@ -73,8 +80,8 @@ class AlarmManager:
         return self.active()
 
     def _save(self):
-        data = json.dumps({"active": [[a["id"], a["detail"]] for a in self._active]})
-        write_atomic(self.fs, self.path, data.encode())
+        data = json.dumps({"active": [[a["id"], a["detail"]] for a in self._active]}).encode()
+        write_atomic(self.fs, self.path, b"%08x " % (binascii.crc32(data) & 0xFFFFFFFF) + data)
 
     def _add(self, aid, detail, now_ms):
         pri, stops = KINDS[aid]
