@@ -12,9 +12,10 @@
 #
 # steps_done() counts a chunk once the RMT reports it done, so it is exact
 # at any time. stop() waits for the chunk in flight (at most 10 ms) and
-# counts it. End stops are checked between chunks: within one step up to
-# 100 Hz (a chunk is one pulse there), within 10 ms of pulses above (prime
-# and rewind at high speed; the count stays exact).
+# counts it. End stops are checked between chunks: within one step below
+# 200 Hz (a chunk is one pulse there: every basal rate and bolus), within
+# one chunk (<= 10 ms, <= 64 steps) above (fast prime and rewind; the count
+# stays exact, so the switch needs that much overtravel).
 #
 # main.py makes the RMT (the only place that builds hardware); this file
 # imports no esp32 module, so it runs on the host against a fake RMT:
