@@ -4,6 +4,8 @@
 # what is on "flash", must leave a safe, explained pump that lost nothing it
 # had confirmed. The full 72-hour sweep runs in test_faults_power.py (CPython);
 # this file runs a 24-hour version on both runtimes.
+from delivery import settings
+from delivery.engine import Engine
 from fakes_flash import FakeFlash, PowerCut
 from store.alarms import AlarmManager
 from store.journal import Journal
@@ -16,6 +18,7 @@ MAX_BASAL_MU_PER_H = 3000
 SEGMENT_BYTES = 2048  # small, so a 72 h run rotates the journal several times
 MAX_SEGMENTS = 4
 UNJOURNALED_MU = MAX_BASAL_MU_PER_H  # basal is journaled at most hourly
+CFG = settings.validate({})  # default profile: 800 mU/h all day
 
 
 def script(hours):
@@ -232,8 +235,17 @@ def check_after_cut(flash, truth, cut_minute, label):
 
     # An interrupted bolus is uncertain delivery, in full, with an alarm
     # that stops delivery; it is never resumed (restore has no way to).
-    if t.bolus_open is not None and inflight != "bolus_end":
-        assert st["uncertain"] == {"amount_mu": t.bolus_open, "age_ms": st["uncertain"]["age_ms"]}, label
+    end_landed = False
+    if inflight == "bolus_end":
+        # Power went while the bolus ran or its end was being written: only
+        # a complete bolus_end record (it may have landed whole) settles it.
+        last = t.records[-1][0] if t.records else -1
+        for seq, _w, _n, kind, _d in r.report.records:
+            if seq > last and kind == "bolus_end":
+                end_landed = True
+    if t.bolus_open is not None and not end_landed:
+        assert st["uncertain"] is not None, label
+        assert st["uncertain"]["amount_mu"] == t.bolus_open, label
     if st["uncertain"]:
         assert t.bolus_open is not None or inflight == "bolus_start", label
         assert bench.alarms.is_active("uncertain_delivery") and bench.alarms.delivery_blocked()
@@ -250,10 +262,30 @@ def check_after_cut(flash, truth, cut_minute, label):
     # A temp basal resumes only inside its original window.
     if st["temp"] is not None:
         assert t.temp is not None or inflight in ("temp_start", "temp_end", "suspend", "stop"), label
-        assert 0 < st["temp"]["left_ms"] <= t.temp[1] * 60000 if t.temp else True
+        if t.temp is not None and inflight not in ("temp_start", "temp_end"):
+            left_ms = (t.temp[0] + t.temp[1] * 60 - now_wall) * 1000
+            assert 0 < st["temp"]["left_ms"] <= left_ms, (label, "temp beyond its window")
+            assert st["temp"].get("percent") == t.temp[2], label
     elif t.temp is not None and not st["suspended"] and inflight != "temp_start":
         left = t.temp[0] + t.temp[1] * 60 - now_wall
         assert left <= 0, (label, "temp lost")
+
+    # The real engine, restored from this state, resumes no bolus, counts at
+    # least the truth for its limits, and over the next hour hands out no
+    # more basal than the state allows (none when suspended).
+    eng = Engine(CFG, 0)
+    eng.set_wall_clock(0, now_wall)
+    eng.restore(0, st)
+    assert eng.status(0)["bolus"] is None, label
+    assert eng.delivered_mu(0, 24 * 3600000) >= truth_24h, label
+    _d, steps, _hz, _wake = eng.plan(3600000)
+    rate = BASAL_MU_PER_H
+    if st["temp"]:
+        rate = max(rate, BASAL_MU_PER_H * st["temp"].get("percent", 100) // 100)
+    if st["suspended"]:
+        assert steps == 0, label
+    else:
+        assert eng.units.steps_to_mu(steps) <= rate, (label, steps)
 
     # Unacknowledged alarms survive; the pump explains a blocked state.
     for aid in t.alarms:
