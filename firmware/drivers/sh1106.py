@@ -32,6 +32,9 @@ _COL_HIGH = const(0x10)
 class SH1106_I2C(DisplayBase):
     def __init__(self, width, height, i2c, addr=0x3C, col_offset=2):
         self.col_offset = col_offset
+        # control byte 0x00, page address, column low nibble, column high nibble
+        self._win = bytearray((0x00, _PAGE_ADDR, _COL_LOW | (col_offset & 0x0F),
+                               _COL_HIGH | (col_offset >> 4)))
         super().__init__(width, height, i2c, addr)
 
     def init_display(self):
@@ -54,6 +57,7 @@ class SH1106_I2C(DisplayBase):
         self.show()
         w(_DISP_ON)
 
-    def _page_cmds(self, page):
-        col = self.col_offset
-        self.write_cmds(_PAGE_ADDR | page, _COL_LOW | (col & 0x0F), _COL_HIGH | (col >> 4))
+    def _page_cmd(self, page):
+        buf = self._win
+        buf[1] = _PAGE_ADDR | page
+        return buf

@@ -35,7 +35,8 @@ _CTRL_DATA = const(0x40)  # control byte: every following byte is display RAM
 
 class DisplayBase(framebuf.FrameBuffer):
     """What SSD1306 and SH1106 share: the framebuffer, paging and power.
-    Subclasses say how to address one page (_page_cmds)."""
+    Subclasses say how to address one page: _page_cmd(page) returns the
+    command bytes (control byte first) from a buffer they made once."""
 
     def __init__(self, width, height, i2c, addr):
         self.width = width
@@ -48,22 +49,25 @@ class DisplayBase(framebuf.FrameBuffer):
         # Per-page views and the data control byte, made once: show() then
         # allocates nothing.
         mv = memoryview(self.buffer)
-        self._page_views = [mv[p * width:(p + 1) * width] for p in range(self.pages)]
-        self._data_prefix = bytes((_CTRL_DATA,))
+        prefix = bytes((_CTRL_DATA,))
+        self._page_data = [(prefix, mv[p * width:(p + 1) * width]) for p in range(self.pages)]
         self._cmd = bytearray(8)
+        self._cmd_views = [memoryview(self._cmd)[:n] for n in range(len(self._cmd) + 1)]
         self.init_display()
 
     # -- transport -----------------------------------------------------------
     def write_cmds(self, *cmds):
+        # For setup and power calls; the refresh path uses _page_cmd instead
+        # (no argument tuple to allocate).
         cmd = self._cmd
         cmd[0] = _CTRL_CMD
         for i in range(len(cmds)):
             cmd[i + 1] = cmds[i]
-        self.i2c.writeto(self.addr, memoryview(cmd)[:len(cmds) + 1])
+        self.i2c.writeto(self.addr, self._cmd_views[len(cmds) + 1])
 
     def write_page(self, page):
-        self._page_cmds(page)
-        self.i2c.writevto(self.addr, (self._data_prefix, self._page_views[page]))
+        self.i2c.writeto(self.addr, self._page_cmd(page))
+        self.i2c.writevto(self.addr, self._page_data[page])
 
     # -- public ----------------------------------------------------------------
     def show(self):
@@ -105,6 +109,7 @@ def _yield(asyncio):
 class SSD1306_I2C(DisplayBase):
     def __init__(self, width, height, i2c, addr=0x3C, external_vcc=False):
         self.external_vcc = external_vcc
+        self._win = bytearray((_CTRL_CMD, _COL_ADDR, 0, width - 1, _PAGE_ADDR, 0, 0))
         super().__init__(width, height, i2c, addr)
 
     def init_display(self):
@@ -129,7 +134,10 @@ class SSD1306_I2C(DisplayBase):
         self.show()
         w(_DISP_ON)
 
-    def _page_cmds(self, page):
+    def _page_cmd(self, page):
         # Window = this page only. Set per page (8 bytes) rather than once per
         # frame so a glitched transfer cannot shift the rest of the image.
-        self.write_cmds(_COL_ADDR, 0, self.width - 1, _PAGE_ADDR, page, page)
+        buf = self._win
+        buf[5] = page
+        buf[6] = page
+        return buf
