@@ -10,46 +10,50 @@ import os
 
 
 class DeviceFs:
+    def __init__(self, root=""):
+        # root: "" on the device; a host folder for the simulator and tests.
+        self.root = root
+
     def read(self, path, max_bytes):
         """The file's bytes, or None if it does not exist. Refuses files
         larger than max_bytes (raises ValueError) so a bad file cannot
         exhaust the heap."""
         try:
-            size = os.stat(path)[6]
+            size = os.stat(self.root + path)[6]
         except OSError:
             return None
         if size > max_bytes:
             raise ValueError("file too large")
-        with open(path, "rb") as f:
+        with open(self.root + path, "rb") as f:
             return f.read()
 
     def write(self, path, data):
         # Create or truncate; close flushes the data to flash.
-        with open(path, "wb") as f:
+        with open(self.root + path, "wb") as f:
             f.write(data)
 
     def append(self, path, data):
-        with open(path, "ab") as f:
+        with open(self.root + path, "ab") as f:
             f.write(data)
 
     def rename(self, src, dst):
-        os.rename(src, dst)
+        os.rename(self.root + src, self.root + dst)
 
     def remove(self, path):
         try:
-            os.remove(path)
+            os.remove(self.root + path)
         except OSError:
             pass
 
     def size(self, path):
         """Size in bytes, or -1 if the file does not exist."""
         try:
-            return os.stat(path)[6]
+            return os.stat(self.root + path)[6]
         except OSError:
             return -1
 
     def listdir(self, path):
-        return os.listdir(path)
+        return os.listdir(self.root + path)
 
 
 def write_atomic(fs, path, data):
