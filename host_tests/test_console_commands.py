@@ -33,7 +33,7 @@ def test_status_human_and_json():
 
 def test_status_says_when_confirmation_is_off():
     con, fac, _, _ = make_console()
-    fac.config["require_button_confirm"] = False
+    fac.config["ui"]["require_button_confirm"] = False
     assert "OFF" in do(con, "status")[0].to_text()
 
 
@@ -216,14 +216,14 @@ def test_config_show_get_set_with_validation():
 
 def test_turning_confirmation_off_needs_the_button():
     con, fac, _, _ = make_console()
-    reply, _ = con.handle("config set require_button_confirm false")
+    reply, _ = con.handle("config set ui.require_button_confirm false")
     assert isinstance(reply, Pending)
     assert con.finish(reply, False).code == "not_confirmed"
-    assert fac.config["require_button_confirm"] is True
+    assert fac.config["ui"]["require_button_confirm"] is True
     con.finish(reply, True)
-    assert fac.config["require_button_confirm"] is False
+    assert fac.config["ui"]["require_button_confirm"] is False
     assert con.confirm_required() is False
-    r, _ = con.handle("config set require_button_confirm true")  # back on: no button needed
+    r, _ = con.handle("config set ui.require_button_confirm true")  # back on: no button needed
     assert r.ok and con.confirm_required() is True
 
 
@@ -249,8 +249,21 @@ def test_calibration_state_machine():
     r, _ = do(con, "calibrate mass 2.0")  # 4x the 0.5 g expected: a typo, weigh again
     assert r.code == "usage" and con.calibration == 50000
     assert do(con, "calibrate mass 0.4973")[0].code == "usage"
-    r, _ = do(con, "calibrate mass 0.497")
-    assert r.ok and fac.calls[-1] == ("calibrate", 50000, 497) and con.calibration is None
+    r, _ = do(con, "calibrate mass 0.497")  # 0.500 g expected: each step pushes a bit less
+    assert r.ok and con.calibration is None
+    assert fac.calls[-1] == ("config_set", "mechanics.calibration_ppm", 1006036)  # 10^6 * 500 // 497
+    assert "1000000 -> 1006036 ppm" in r.to_text()
+
+
+def test_calibration_beyond_the_settings_range_is_refused_and_can_be_retried():
+    con, fac, _, _ = make_console()
+    fac.config["mechanics"]["calibration_ppm"] = 1900000
+    do(con, "calibrate 50")
+    r, _ = do(con, "calibrate mass 0.4")  # would need 2375000 ppm
+    assert r.code == "invalid" and "2000000" in r.error
+    assert fac.config["mechanics"]["calibration_ppm"] == 1900000 and con.calibration == 50000
+    assert do(con, "calibrate mass 0.5")[0].ok
+    assert fac.config["mechanics"]["calibration_ppm"] == 1900000
     do(con, "calibrate 50")
     assert do(con, "calibrate cancel")[0].ok and con.calibration is None
 

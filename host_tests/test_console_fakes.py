@@ -17,9 +17,12 @@ class FakeFacade:
         self.refuse = {}  # method name -> FakeRejected to raise
         self.armed = True  # False: a delivery call is a violation (fuzzing)
         self.violations = []
-        self.config = {"require_button_confirm": True, "limits": {"max_bolus_mu": 10000}}
+        self.config = {"ui": {"require_button_confirm": True, "log_level": "info"},
+                       "limits": {"max_bolus_mu": 10000},
+                       "mechanics": {"calibration_ppm": 1000000},
+                       "profiles": {"default": [[0, 800], [360, 1200]], "weekend": [[0, 700]]},
+                       "active_profile": "default"}
         self.wall = 1795320605
-        self.profile_table = {"default": [[0, 800], [360, 1200]], "weekend": [[0, 700]]}
         self.alarm_list = [{"id": "low_reservoir", "state": "active", "message": "20 U left"}]
         self.records = [(i, 1795320000 + i * 60, i * 60000, "bolus_start", {"now_mu": 1000 * i})
                         for i in range(1, 31)]
@@ -73,15 +76,12 @@ class FakeFacade:
 
     def select_profile(self, now_ms, name):
         self._rec("select_profile", name)
-        if name not in self.profile_table:
+        if name not in self.config["profiles"]:
             raise FakeRejected("no_profile", "no profile named " + name)
 
     def set_profile(self, now_ms, name, segments):
         self._rec("set_profile", name, segments)
-        self.profile_table[name] = segments
-
-    def profiles(self):
-        return self.profile_table
+        self.config["profiles"][name] = segments
 
     def calculate_bolus(self, now_ms, carbs_g, bg_mg_dl):
         self._rec("calculate_bolus", carbs_g, bg_mg_dl)
@@ -122,10 +122,14 @@ class FakeFacade:
             if type(value) is not int or value < 0 or value > 25000:
                 raise ValueError("limits.max_bolus_mu: must be 0..25000 (the ceiling)")
             self.config["limits"]["max_bolus_mu"] = value
-        elif path == "require_button_confirm":
+        elif path == "ui.require_button_confirm":
             if value is not True and value is not False:
-                raise ValueError("require_button_confirm: must be true or false")
-            self.config["require_button_confirm"] = value
+                raise ValueError("ui.require_button_confirm: must be true or false")
+            self.config["ui"]["require_button_confirm"] = value
+        elif path == "mechanics.calibration_ppm":
+            if type(value) is not int or value < 500000 or value > 2000000:
+                raise ValueError("mechanics.calibration_ppm: must be 500000..2000000")
+            self.config["mechanics"]["calibration_ppm"] = value
         else:
             raise ValueError("%s: no such setting" % path)
 
@@ -135,10 +139,6 @@ class FakeFacade:
 
     def wall_s(self):
         return self.wall
-
-    def calibrate(self, now_ms, dispensed_mu, measured_mg):
-        self._rec("calibrate", dispensed_mu, measured_mg)
-        return {"factor_num": dispensed_mu // 100, "factor_den": measured_mg}
 
     def board_info(self):
         return {"name": "sim", "stepper": {"microsteps": 16}}

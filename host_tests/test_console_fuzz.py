@@ -22,8 +22,8 @@ SEEDS = [
     "profile select weekend", "profile edit night 00:00=0.8 06:00=1.2", "history", "history 5",
     "history since 2h", "history since 2026-11-22 04:00", "alarms", "ack low_reservoir",
     "alarms ack low_reservoir", "config", "config get limits.max_bolus_mu",
-    "config set limits.max_bolus_mu 15000", "config set require_button_confirm false",
-    "config set require_button_confirm true", "time", "time set 2026-11-22 08:00",
+    "config set limits.max_bolus_mu 15000", "config set ui.require_button_confirm false",
+    "config set ui.require_button_confirm true", "time", "time set 2026-11-22 08:00",
     "calibrate 50", "calibrate mass 0.497", "calibrate cancel", "calibrate", "version", "board",
     "log level debug", "help", "help bolus", "json on", "json off", "!status", "status --json",
 ]
@@ -152,7 +152,7 @@ def test_100k_random_and_mutated_lines():
                 line = mutate(rng, line)
         h.feed(line)
         if i % 997 == 0:  # sometimes put the safety flag back, so both paths are fuzzed
-            h.fac.config["require_button_confirm"] = True
+            h.fac.config["ui"]["require_button_confirm"] = True
     assert h.lines >= 100000
     assert h.deliveries > 1000  # the fuzzer does reach the motor commands
 

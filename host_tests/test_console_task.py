@@ -47,7 +47,7 @@ def test_no_ok_press_means_no_delivery():
 
 def test_confirm_flag_off_skips_the_button():
     con, fac, out, asked = make_console(confirm_answer=False)
-    fac.config["require_button_confirm"] = False
+    fac.config["ui"]["require_button_confirm"] = False
     serve(con, b"bolus 1\r")
     assert asked == [] and fac.calls[-1] == ("bolus", 1000, 0, 0)
 

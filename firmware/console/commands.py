@@ -9,7 +9,8 @@ from console.reply import Pending, ok
 
 HISTORY_MAX = 500
 LOG_LEVELS = ("debug", "info", "warn", "error")
-CONFIRM_FLAG = "require_button_confirm"
+CONFIRM_FLAG = "ui.require_button_confirm"
+CALIBRATION = "mechanics.calibration_ppm"  # steps multiplier, 1000000 = 1.0
 
 
 def _name(text, what):
@@ -175,7 +176,7 @@ def cmd_profile(c, args):
     sub = args[0] if args else "show"
     if sub == "show":
         _nargs(args, 0, 2, usage)
-        profiles = c.facade.profiles()
+        profiles = c.facade.config_get("profiles")
         active = c.facade.status(c.now_ms()).get("profile")
         names = [args[1]] if len(args) == 2 else sorted(profiles)
         for n in names:
@@ -366,10 +367,17 @@ def cmd_calibrate(c, args):
         if mg * 2 < expected_mg or mg > expected_mg * 2:
             raise Usage("%s g is too far from the %s g expected: weigh again" % (
                 args[1], parse.format_mu(expected_mg)))
-        res = c.facade.calibrate(c.now_ms(), cal, mg)
+        # Less water than expected means each step pushes less: scale the
+        # steps multiplier up by expected/measured. config_set validates the
+        # result against the settings range, like any other setting.
+        old_ppm = c.facade.config_get(CALIBRATION)
+        new_ppm = old_ppm * cal // (100 * mg)
+        c.facade.config_set(CALIBRATION, new_ppm)
         c.calibration = None
-        return ok("calibrate", res, "calibration stored: %s U weighed %s g" % (
-            format_mu(cal), args[1]))
+        return ok("calibrate", {"dispensed_mu": cal, "measured_mg": mg, "old_ppm": old_ppm,
+                                "new_ppm": new_ppm},
+                  "calibration stored: %s U weighed %s g, factor %d -> %d ppm" % (
+                      format_mu(cal), args[1], old_ppm, new_ppm))
     _nargs(args, 1, 1, usage)
     amount = parse.units_mu(args[0], "calibration amount")
     if amount < 10000 or amount > 300000:
