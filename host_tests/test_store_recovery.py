@@ -152,3 +152,25 @@ def test_recover_raises_alarms_and_settles_the_uncertain_bolus_once():
     assert r.state["uncertain"] is None
     assert r.state["deliveries"] == [(0, 2500, "bolus")]
     assert not am.delivery_blocked()
+
+
+def test_recorder_writes_basal_at_most_hourly_and_before_rate_changes():
+    from store.recorder import Recorder
+
+    flash = FakeFlash()
+    am = AlarmManager(flash)
+    am.load(0)
+    j = Journal(flash)
+    r = recover(j, am, 0, None)
+    rec = Recorder(j, r.fold, lambda: None)
+    for minute in range(0, 181):
+        rec.basal_total(minute * 60000, minute * 13)  # 13 mU a minute
+    rec.record(181 * 60000, "suspend", {})
+    kinds = []
+    total = 0
+    for rec_ in Journal(flash).read().records:
+        kinds.append(rec_[3])
+        if rec_[3] == "basal":
+            total += rec_[4]["mu"]
+    assert kinds == ["checkpoint", "boot", "basal", "basal", "basal", "suspend"]
+    assert total == 180 * 13  # nothing lost at the suspend

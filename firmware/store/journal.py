@@ -82,6 +82,7 @@ class Journal:
         self.next_seq = 0
         self.bytes_written = 0
         self.checkpoint = None  # callable -> dict written at each new segment
+        self._needs_new_segment = True  # until read() finds a clean active segment
 
     def _path(self, n):
         return self.dir.rstrip("/") + "/" + _name(n)
@@ -147,7 +148,7 @@ class Journal:
     def append(self, wall_s, now_ms, kind, data):
         """Write one record; returns its sequence number. When this returns,
         the record is on flash (littlefs commits on close)."""
-        if getattr(self, "_needs_new_segment", True) or self.active_size >= self.segment_bytes:
+        if self._needs_new_segment or self.active_size >= self.segment_bytes:
             self._rotate(wall_s, now_ms)
         seq = self.next_seq
         line = encode(seq, wall_s, now_ms, kind, data)

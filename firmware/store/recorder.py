@@ -20,6 +20,7 @@ class Recorder:
         journal.checkpoint = fold.checkpoint
         self._basal_mu = 0
         self._basal_since_ms = None
+        self._basal_total_mu = None
 
     def record(self, now_ms, kind, data):
         wall_s = self.wall()
@@ -45,6 +46,15 @@ class Recorder:
             self._basal_since_ms = now_ms
         if now_ms - self._basal_since_ms >= self.basal_record_ms:
             self.flush_basal(now_ms)
+
+    def basal_total(self, now_ms, total_mu):
+        """Same, from a running total since boot (for example
+        eng.units.steps_to_mu_up(eng.basal_out)): no per-call rounding."""
+        if self._basal_total_mu is None:
+            self._basal_total_mu = 0
+        if total_mu > self._basal_total_mu:
+            self.basal(now_ms, total_mu - self._basal_total_mu)
+            self._basal_total_mu = total_mu
 
     def flush_basal(self, now_ms):
         if self._basal_mu:

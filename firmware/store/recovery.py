@@ -18,6 +18,7 @@ class Recovery:
         self.notes = []
         self.report = None  # journal ReadReport
         self.uncertain_mu = 0
+        self.fold = None  # the JournalState, kept up to date by the Recorder
 
 
 def _wall_at(js, boot, now_ms, wall_s):
