@@ -1,9 +1,9 @@
 # Alarms: priorities, escalation, acknowledgement, and persistence until
 # acknowledged.
 #
-# The active alarms live in /alarms.json (a CRC, a space, then JSON), replaced atomically on every raise
-# and acknowledgement, so they survive a reset even after the journal has
-# rotated the original record away. The journal gets an "alarm"/"ack" record
+# The active alarms live in /alarms.json (a CRC, a space, then JSON),
+# replaced atomically on every raise and acknowledgement, so they survive a
+# reset even after the journal has rotated the original record away. The journal gets an "alarm"/"ack" record
 # too (history). Delivery-stopping alarms keep the motor off until the user
 # acknowledges them.
 
