@@ -400,3 +400,164 @@ class FakeTMCUart:
         out = bytes(self.rx[:n])
         self.rx = self.rx[n:]
         return out
+
+
+class FakeStateMachine:
+    """rp2.StateMachine running stepper_rp2's pulse program, modelled in
+    time rather than instruction by instruction: the same FIFO rules (4
+    words each way, put never blocks here but fails the test when the FIFO
+    is full, as it would block the CPU), the same X register the CPU reads
+    back, and the same cycle counts (1 cycle = 1 us at PIO_FREQ_HZ). Edges
+    go onto the step FakePin when the CPU next touches the SM, each at its
+    own microsecond on this object's cursor (the observer's clock)."""
+
+    instances = []
+
+    def __init__(self, sm_id, prog, freq=None, sideset_base=None, **kw):
+        from drivers import pulse_math
+
+        self.pm = pulse_math
+        self.pin = sideset_base
+        self.high_delay = prog[1]
+        self.clock = FakeStateMachine.clock
+        self.cpu_us = 0
+        self._edge_us = None
+        self.tx = []  # (word, cpu time it was put)
+        self.rx = []
+        self.x = 0
+        self.osr = 0
+        self.running = False
+        self.seg = None  # [count, low, t_first_edge_us, emitted]
+        self.stall_us = 0  # SM time from which it can take the next words
+        self.puts = 0
+        self.isr = 0
+        self._emitting = False
+        FakeStateMachine.instances.append(self)
+
+    # -- time --
+    # Two timelines: the CPU's (virtual ms plus delay_us) and the SM's edges,
+    # which are played late (when the CPU next looks) but stamped with the
+    # microsecond they happened at.
+    def now_us(self):
+        if self._edge_us is not None:
+            return self._edge_us
+        self.cpu_us = max(self.cpu_us, self.clock.now_ms() * 1000)
+        return self.cpu_us
+
+    def delay_us(self, us):
+        self.now_us()
+        self.cpu_us += us
+
+    def _advance(self):
+        end = self.clock.now_ms() * 1000
+        while self.running:
+            if self.seg is None:
+                if len(self.tx) < 2:
+                    return
+                t = max(self.stall_us, self.tx[1][1])  # both words there
+                if t > end:
+                    return
+                self.x = self.tx.pop(0)[0]
+                self.osr = self.tx.pop(0)[0]
+                self.seg = [self.x, self.osr, t + 4, 0]  # pull, mov, pull, jmp
+                continue
+            count, low, t0, k = self.seg
+            period = low + self.high_delay + self.pm.PIO_OVERHEAD_CYCLES
+            if k < count:
+                t = t0 + k * period
+                if t > end:
+                    return
+                self.x -= 1  # same cycle as the rising edge
+                self.seg[3] += 1
+                self._emitting = True
+                self._edge_us = t
+                try:
+                    self.pin.value(1)  # may run an end-stop IRQ that stops us
+                finally:
+                    self._emitting = False
+                    self._edge_us = None
+                if not self.running:
+                    return  # frozen mid-pulse: STEP stays high until exec
+                self._edge_us = t + self.high_delay + 2
+                try:
+                    self.pin.value(0)
+                finally:
+                    self._edge_us = None
+                continue
+            t_done = t0 + count * period
+            if t_done > end:
+                return
+            if len(self.rx) >= 4:
+                return  # push(block) stalls until the CPU reads
+            self.rx.append(0)
+            self.seg = None
+            self.stall_us = t_done + 2
+
+    # -- rp2.StateMachine API --
+    def active(self, v=None):
+        if v is None:
+            return self.running
+        if v and not self.running:
+            self.stall_us = self.now_us()
+            self.seg = None
+        elif not v and self.running and not self._emitting:
+            self._advance()  # catch up to now before freezing
+        self.running = bool(v)
+
+    def restart(self):
+        self.seg = None
+
+    def put(self, word):
+        self._advance()
+        if len(self.tx) >= 4:
+            raise HardwareViolation("put() on a full TX FIFO would block the CPU")
+        self.tx.append((word, self.now_us()))
+        self.puts += 1
+
+    def get(self):
+        self._advance()
+        if not self.rx:
+            raise HardwareViolation("get() on an empty RX FIFO would block the CPU")
+        return self.rx.pop(0)
+
+    def tx_fifo(self):
+        self._advance()
+        return len(self.tx)
+
+    def rx_fifo(self):
+        self._advance()
+        return len(self.rx)
+
+    def exec(self, instr):
+        instr = instr.replace(" ", "")
+        if instr == "mov(isr,x)":
+            self.isr = self.x
+        elif instr == "push(noblock)":
+            if len(self.rx) < 4:
+                self.rx.append(self.isr)
+        elif instr == "pull(noblock)":
+            if self.tx:
+                self.osr = self.tx.pop(0)[0]
+        elif instr == "nop().side(0)":
+            self.pin.value(0)
+        else:
+            raise HardwareViolation("unexpected exec %r" % instr)
+
+
+class FakeRP2:
+    """Stands in for the rp2 module: asm_pio keeps the program's high delay
+    (the backend builds one program per pulse width)."""
+
+    class PIO:
+        OUT_LOW = 0
+        OUT_HIGH = 1
+
+    StateMachine = FakeStateMachine
+
+    @staticmethod
+    def asm_pio(**kw):
+        def deco(fn):
+            return ("pio", FakeRP2.high_delay)
+        return deco
+
+    high_delay = 1
