@@ -1,0 +1,312 @@
+# The delivery engine: the one owner of the motor. Commands (commands.py)
+# change what should be delivered; plan() turns that into steps due now and
+# the exact time the next one falls due; confirm() takes back what the stepper
+# issued. Pure logic: every method takes now_ms, nothing reads a clock.
+#
+# Engine(cfg, now_ms, full_steps_per_rev=200, microsteps=16): cfg is a config
+# from settings.validate(); the two drive figures come from the board file.
+#
+# restore(now_ms, state) rebuilds what a reset lost. `state` is a dict; every
+# key is optional:
+#   "deliveries":   [(age_ms, amount_mu, kind), ...]  past deliveries, age
+#                   counted back from now_ms; kind "bolus" (IOB and totals),
+#                   "basal" (totals only) or "prime" (ignored)
+#   "uncertain":    None or {"age_ms": int, "amount_mu": int}: a bolus that
+#                   started and never finished; counted at its full amount for
+#                   IOB and limits, never resumed
+#   "suspended":    bool: basal resumes only when this is False
+#   "temp":         None or {"percent": int} / {"rate_mu_per_h": int} plus
+#                   "left_ms": what remains of its original window (resumed
+#                   only if > 0 and not suspended)
+#   "reservoir_mu": None (unknown) or int
+#   "profile":      None or the name of the active profile
+#
+# Time of day comes from set_wall_clock(); without it the state is "no_time"
+# and the scheduled basal is 0 (no guessing which segment is in force);
+# absolute temp basals and boluses still run.
+
+from micropython import const
+
+from delivery import mechanics
+from delivery.basal import BasalIntegrator
+from delivery.commands import Commands
+from delivery.iob import Curve
+from delivery.profile import DAY_MS, span_at
+from delivery.record import DeliveryRecord
+
+_IDLE_MS = const(60000)  # longest plan() sleep when nothing is due sooner
+_FAR_MS = const(86400000)  # "no change within a day" when the rate is constant
+_CATCHUP_HZ = const(100)  # slowest pace for steps that are already due
+_HOUR_MS = const(3600000)
+
+
+class Engine(Commands):
+    def __init__(self, cfg, now_ms, full_steps_per_rev=200, microsteps=16):
+        self.cfg = cfg
+        mech = cfg["mechanics"]
+        num, den = mechanics.steps_per_mu(mech, full_steps_per_rev, microsteps)
+        self.units = mechanics.Units(num, den)
+        self.mu_per_step = den / num  # float, only for the IOB estimate
+        self.travel_steps = mechanics.travel_steps(mech, full_steps_per_rev, microsteps)
+        self.curve = Curve(cfg["insulin"]["dia_min"], cfg["insulin"]["peak_min"])
+        self.profiles = {}
+        for name in cfg["profiles"]:
+            self.profiles[name] = [list(s) for s in cfg["profiles"][name]]
+        self.profile_name = cfg["active_profile"]
+        self.offset_ms = None  # local time of day = (now_ms + offset_ms) % DAY_MS
+        self.events = []
+        self.steps_commanded = 0
+        self.steps_confirmed = 0
+        self.reservoir_steps = None  # None: unknown, not tracked
+        self.position_steps = None  # forward steps since the last rewind
+        self._reset_runtime(now_ms)
+
+    def _reset_runtime(self, now_ms):
+        self.mode = "delivering"  # or "suspended", "stopped"
+        self.t_ms = now_ms  # the basal integral is complete up to here
+        self.basal = BasalIntegrator(self.units.num, self.units.den)
+        self.basal_out = 0
+        self.temp = None
+        self.active_bolus = None
+        self.prime_stream = None
+        self.rewind_left = 0  # reverse steps not yet handed out
+        self.rewinding = False
+        self.record = DeliveryRecord()
+        self._invalidate()
+
+    # --- time of day and the rate in force ---
+
+    def _invalidate(self):
+        self._seg_from = 0
+        self._seg_to = 0
+        self._seg_rate = 0
+
+    def set_wall_clock(self, now_ms, wall_s):
+        """Set the local time of day (wall_s: UTC seconds, None = unknown)."""
+        self._advance(now_ms)
+        if wall_s is None:
+            self.offset_ms = None
+        else:
+            self.offset_ms = wall_s * 1000 + self.cfg["ui"]["utc_offset_min"] * 60000 - now_ms
+        self._invalidate()
+
+    def time_of_day_ms(self, now_ms):
+        if self.offset_ms is None:
+            return None
+        return (now_ms + self.offset_ms) % DAY_MS
+
+    def _scheduled(self, t):
+        """(scheduled rate mU/h at t, the time it may next change)."""
+        if self._seg_from <= t < self._seg_to:
+            return self._seg_rate, self._seg_to
+        if self.offset_ms is None:
+            return 0, t + _FAR_MS
+        segs = self.profiles[self.profile_name]
+        tod = (t + self.offset_ms) % DAY_MS
+        i, start, end = span_at(segs, tod)
+        self._seg_from = t - (tod - start)
+        self._seg_to = t + (end - tod)
+        self._seg_rate = segs[i][1]
+        return self._seg_rate, self._seg_to
+
+    def _rate(self, t):
+        """(effective basal rate in 0.01 mU/h at t, when it may next change)."""
+        if self.mode != "delivering":
+            return 0, t + _FAR_MS
+        sched, change = self._scheduled(t)
+        tb = self.temp
+        if tb is not None:
+            if tb.end_ms < change:
+                change = tb.end_ms
+            return tb.rate_cmu_per_h(sched), change
+        return sched * 100, change
+
+    def _advance(self, now_ms):
+        # Integrate the basal rate piece by piece up to now_ms; a temp basal
+        # ends exactly at its end time, even inside a step interval.
+        t = self.t_ms
+        while True:
+            tb = self.temp
+            if tb is not None and t >= tb.end_ms:
+                self._end_temp(tb.end_ms, "done")
+            if t >= now_ms:
+                break
+            rate, change = self._rate(t)
+            stop = change if change < now_ms else now_ms
+            self.basal.advance(rate, stop - t)
+            t = stop
+            self.t_ms = t
+
+    # --- the step plan ---
+
+    def plan(self, now_ms):
+        """-> (direction, steps, rate_hz, wake_ms): steps due by now_ms not yet
+        handed out, a pace for them (never slower than their nominal rate),
+        and when to call again: the exact ms the next step falls due, a rate
+        change, or at most 60 s."""
+        self._advance(now_ms)
+        if self.rewind_left:
+            n = self.rewind_left
+            self.rewind_left = 0
+            self.steps_commanded += n
+            hz = self.cfg["delivery"]["rewind_rate_hz"]
+            return -1, n, hz, now_ms + n * 1000 // hz + 1
+        new_basal = self.basal.due - self.basal_out
+        b = self.active_bolus
+        p = self.prime_stream
+        new_now = new_ext = new_prime = 0
+        if b is not None:
+            new_now = b.now.due(now_ms) - b.now.out
+            new_ext = b.ext.due(now_ms) - b.ext.out
+        if p is not None:
+            new_prime = p.due(now_ms) - p.out
+        n = new_basal + new_now + new_ext + new_prime
+        if n > 0:
+            if self.reservoir_steps is not None and n > self.reservoir_steps:
+                self.stop_delivery(now_ms, "empty")
+                return 1, 0, _CATCHUP_HZ, now_ms + _IDLE_MS
+            self.basal_out += new_basal
+            self.record.add(now_ms, new_basal, False)
+            if b is not None:
+                b.now.out += new_now
+                b.ext.out += new_ext
+                self.record.add(now_ms, new_now + new_ext, True)
+            if p is not None:
+                p.out += new_prime
+            self.steps_commanded += n
+            if self.reservoir_steps is not None:
+                self.reservoir_steps -= n
+            if self.position_steps is not None:
+                self.position_steps += n
+        if b is not None and b.done():
+            self._end_bolus(now_ms, False)
+        if p is not None and p.out >= p.total:
+            self.prime_stream = None
+        wake, hz = self._next_wake(now_ms)
+        return 1, n, hz, wake
+
+    def _next_wake(self, now_ms):
+        rate, wake = self._rate(now_ms)
+        if rate > 0:
+            w = now_ms + self.basal.ms_to_next_step(rate)
+            if w < wake:
+                wake = w
+        hz = 0
+        b = self.active_bolus
+        if b is not None:
+            for s in (b.now, b.ext):
+                nx = s.next_ms()
+                if nx is not None:
+                    hz += s.hz()
+                    if nx < wake:
+                        wake = nx
+        p = self.prime_stream
+        if p is not None:
+            nx = p.next_ms()
+            if nx is not None:
+                hz += p.hz()
+                if nx < wake:
+                    wake = nx
+        if wake > now_ms + _IDLE_MS:
+            wake = now_ms + _IDLE_MS
+        return wake, hz if hz > _CATCHUP_HZ else _CATCHUP_HZ
+
+    def confirm(self, now_ms, steps):
+        """Steps the stepper actually issued since the last confirm."""
+        self.steps_confirmed += steps
+        if self.rewinding and self.steps_confirmed >= self.steps_commanded:
+            self.at_home(now_ms)
+
+    def at_home(self, now_ms):
+        """The plunger reached home (the switch, or the full rewind ran)."""
+        if self.rewinding:
+            self.rewinding = False
+            self.rewind_left = 0
+            self.position_steps = 0
+
+    # --- records and status ---
+
+    def _end_temp(self, at_ms, why):
+        tb = self.temp
+        self.temp = None
+        self.events.append(("temp_end", {"at_ms": at_ms, "why": why,
+                                         "ran_min": (at_ms - tb.start_ms) // 60000}))
+
+    def _end_bolus(self, at_ms, cancelled):
+        b = self.active_bolus
+        self.active_bolus = None
+        steps = b.steps_out()
+        d = {"at_ms": at_ms, "kind": b.kind, "requested_mu": b.now_mu + b.extended_mu,
+             "delivered_mu": self.units.steps_to_mu(steps), "steps": steps,
+             "cancelled": cancelled}
+        self.events.append(("bolus_end", d))
+        return d
+
+    def pop_events(self):
+        ev = self.events
+        self.events = []
+        return ev
+
+    def iob_mu(self, now_ms):
+        return int(self.record.bolus_iob_steps(now_ms, self.curve) * self.mu_per_step + 0.5)
+
+    def delivered_mu(self, now_ms, window_ms):
+        # Rounded up: what the limits count must never be less than the truth.
+        return self.units.steps_to_mu_up(self.record.sum_total(now_ms, window_ms))
+
+    def status(self, now_ms):
+        self._advance(now_ms)
+        rate, _ = self._rate(now_ms)
+        sched, _ = self._scheduled(now_ms)
+        state = self.mode
+        if state == "delivering" and self.offset_ms is None:
+            state = "no_time"
+        b = self.active_bolus
+        bolus = None
+        if b is not None:
+            bolus = {"kind": b.kind, "requested_mu": b.now_mu + b.extended_mu,
+                     "delivered_mu": self.units.steps_to_mu(b.steps_out()),
+                     "extended_left_mu": self.units.steps_to_mu(b.ext.total - b.ext.out),
+                     "ends_ms": b.ends_ms()}
+        res = self.reservoir_steps
+        res_mu = None if res is None else self.units.steps_to_mu(res)
+        basal = rate // 100
+        return {
+            "state": state, "profile": self.profile_name,
+            "scheduled_mu_per_h": sched, "basal_mu_per_h": basal,
+            "temp": None if self.temp is None else self.temp.describe(now_ms),
+            "bolus": bolus, "iob_mu": self.iob_mu(now_ms), "reservoir_mu": res_mu,
+            "hours_left": None if res_mu is None or basal == 0 else res_mu // basal,
+            "travel_left_steps": res,
+            "delivered_24h_mu": self.delivered_mu(now_ms, 24 * _HOUR_MS),
+            "steps_commanded": self.steps_commanded, "steps_confirmed": self.steps_confirmed,
+        }
+
+    def restore(self, now_ms, state):
+        """Rebuild after a reset (format in the module comment). A bolus that
+        was running is never resumed."""
+        from delivery.temp_basal import TempBasal
+
+        self._reset_runtime(now_ms)
+        units = self.units
+        for age_ms, amount_mu, kind in state.get("deliveries") or ():
+            if kind in ("bolus", "basal"):
+                # Rounded up: past doses count at least in full.
+                self.record.add(now_ms - age_ms, units.mu_to_steps_up(amount_mu), kind == "bolus")
+        unc = state.get("uncertain")
+        if unc:
+            self.record.add(now_ms - unc["age_ms"], units.mu_to_steps_up(unc["amount_mu"]), True)
+        if state.get("profile") in self.profiles:
+            self.profile_name = state["profile"]
+        res = state.get("reservoir_mu")
+        self.reservoir_steps = None if res is None else units.mu_to_steps(res)
+        if state.get("suspended"):
+            self.mode = "suspended"
+        else:
+            tb = state.get("temp")
+            if tb and tb.get("left_ms", 0) > 0 and (tb.get("percent") is not None
+                                                    or tb.get("rate_mu_per_h") is not None):
+                self.temp = TempBasal(now_ms, now_ms + tb["left_ms"], tb.get("percent"),
+                                      tb.get("rate_mu_per_h"))
+        return {"mode": self.mode, "temp_resumed": self.temp is not None,
+                "uncertain_mu": unc["amount_mu"] if unc else 0}
