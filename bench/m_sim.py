@@ -1,0 +1,38 @@
+"""Simulated pump hours per wall-clock second of a full-firmware headless run
+(tools/sim/sim.py --headless), on CPython and on the micropython binary."""
+import os
+import sys
+
+import common
+
+KEYS = ("sim.hours_per_s_cpython", "sim.hours_per_s_micropython")
+# Issue 9: 72 h in under 3 s on CPython.
+TARGET_CPYTHON = 24.0
+
+
+def run_sim(runtime, hours, flash):
+    cmd = [sys.executable, os.path.join(common.TOOLS, "sim", "sim.py"), "--runtime", runtime,
+           "--headless", "--hours", str(hours), "--flash", flash]
+    return common.run_timed(cmd, timeout_s=300)
+
+
+def measure(ctx):
+    hours = 0.5 if ctx["quick"] else 24.0
+    figs = []
+    for runtime, key in (("cpython", KEYS[0]), ("micropython", KEYS[1])):
+        target = ">= 24 h/s (72 h in 3 s)" if runtime == "cpython" else None
+        if runtime == "micropython" and ctx["micropython"] is None:
+            figs.append(common.missing(key, "no micropython binary in .venv", target))
+            continue
+        flash = os.path.join(ctx["work"], "sim-flash-" + runtime)
+        rc, out, wall = run_sim(runtime, hours, flash)
+        details = {"hours": hours, "wall_s": round(wall, 3), "exit": rc}
+        if rc != 0:
+            details["output_tail"] = common.tail(out)
+            figs.append(common.missing(key, "headless run failed (exit %s)" % rc, target,
+                                       details))
+            continue
+        rate = hours / wall
+        ok = rate >= TARGET_CPYTHON if runtime == "cpython" else None
+        figs.append(common.figure(key, round(rate, 2), target, ok, details, "h/s"))
+    return figs
