@@ -7,7 +7,9 @@ The ideal, per stream (each is rounded down on its own, as a pump must):
   being the profile segment at that time of day, times a percent temp basal
   or replaced by an absolute one until its exact end;
 - a bolus now-part: floor( min(amount, bolus_rate x elapsed) x steps_per_mu );
-- an extended part: floor( amount x steps_per_mu x min(1, elapsed / duration) );
+- an extended part: its amount is converted to steps once, rounding down
+  (DESIGN.md section 2), then spread evenly:
+  floor( floor(amount x steps_per_mu) x min(1, elapsed / duration) );
 - a cancelled bolus stays at its ideal at the cancel instant.
 The stepper is assumed to issue every planned step at once (confirm() right
 after plan()), so the engine's own pacing is what is measured.
@@ -98,7 +100,7 @@ class Ideal:
             total += int(now_part * self.spu)
             if ext_mu:
                 frac = min(Fraction(1), Fraction(el, dur_min * _MIN_MS))
-                total += int(ext_mu * self.spu * frac)
+                total += int(int(ext_mu * self.spu) * frac)
         return total
 
     def bolus_end_ms(self, b):
