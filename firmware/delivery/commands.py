@@ -90,7 +90,7 @@ class Commands:
         """Start a normal, extended or combo bolus (both parts start now).
         Queues bolus_start before any of its steps can be planned."""
         d = self.preview_bolus(now_ms, now_mu, extended_mu, duration_min)
-        self._advance(now_ms)
+        self._sync(now_ms)
         b = bolus_mod.Bolus(now_ms, d["now_mu"], d["extended_mu"], d["duration_min"], self.cfg,
                             self.units)
         self.active_bolus = b
@@ -105,8 +105,11 @@ class Commands:
         exactly the steps handed out so far; none follow."""
         if self.active_bolus is None:
             raise Rejected("no_bolus", "no bolus is running")
-        self._advance(now_ms)
-        d = self._end_bolus(now_ms, True)
+        self._sync(now_ms)
+        if self.active_bolus is None:  # its last step fell due at now_ms
+            d = self.last_bolus
+        else:
+            d = self._end_bolus(now_ms, True)
         return {"delivered_mu": d["delivered_mu"],
                 "cancelled_mu": d["requested_mu"] - d["delivered_mu"], "steps": d["steps"]}
 
@@ -138,7 +141,7 @@ class Commands:
         else:
             limits.check_range("bad_rate", "temp basal rate (mU/h)", rate_mu_per_h, 0, 10 ** 9)
             limits.check_rate("max_temp_basal", "max temp basal", rate_mu_per_h, cap)
-        self._advance(now_ms)
+        self._sync(now_ms)
         if self.temp is not None:
             self._end_temp(now_ms, "replaced")
         tb = TempBasal(now_ms, now_ms + duration_min * _MIN_MS, percent, rate_mu_per_h)
@@ -153,20 +156,15 @@ class Commands:
     def cancel_temp_basal(self, now_ms):
         if self.temp is None or self.temp.end_ms <= now_ms:
             raise Rejected("no_temp", "no temp basal is running")
-        self._advance(now_ms)
+        self._sync(now_ms)
         self._end_temp(now_ms, "cancelled")
         return {"ended_ms": now_ms}
 
     # --- suspend, resume, alarms ---
 
     def _stop_all(self, now_ms):
-        self._advance(now_ms)
-        if self.active_bolus is not None:
-            self._end_bolus(now_ms, True)
-        if self.temp is not None:
-            self._end_temp(now_ms, "stopped")
-        self.prime_stream = None
-        self.rewind_left = 0
+        self._sync(now_ms)
+        self._halt(now_ms)
 
     def suspend(self, now_ms):
         """Stop all delivery: the bolus and temp basal end (with events)."""
@@ -181,7 +179,7 @@ class Commands:
             raise Rejected("not_suspended", "delivery is not suspended")
         if self.prime_stream is not None or self.rewinding:
             raise Rejected("busy", "a prime or rewind is still running")
-        self._advance(now_ms)
+        self._sync(now_ms)
         self.mode = "delivering"
         self.events.append(("resume", {"at_ms": now_ms}))
 
@@ -203,7 +201,7 @@ class Commands:
                            settings.CEILINGS["prime_mu"])
         steps = self.units.mu_to_steps(amount_mu)
         self._need_reservoir(steps)
-        self._advance(now_ms)
+        self._sync(now_ms)
         self.prime_stream = bolus_mod.at_rate(now_ms, steps,
                                               self.cfg["delivery"]["prime_rate_mu_per_min"],
                                               self.units)
@@ -216,7 +214,7 @@ class Commands:
         until new_reservoir()."""
         self._need_suspended("rewind")
         steps = self.position_steps if self.position_steps is not None else self.travel_steps
-        self._advance(now_ms)
+        self._sync(now_ms)
         self.rewind_left = steps
         self.rewinding = steps > 0
         if steps == 0:
@@ -231,7 +229,7 @@ class Commands:
                            self.cfg["reservoir"]["capacity_mu"])
         if self.active_bolus is not None or self.prime_stream is not None:
             raise Rejected("busy", "a bolus or prime is running")
-        self._advance(now_ms)
+        self._sync(now_ms)
         self.rewinding = False
         self.rewind_left = 0
         self.reservoir_steps = self.units.mu_to_steps(amount_mu)
@@ -243,7 +241,7 @@ class Commands:
     def select_profile(self, now_ms, name):
         if name not in self.profiles:
             raise Rejected("no_profile", "no profile named %r" % (name,))
-        self._advance(now_ms)
+        self._sync(now_ms)
         self.profile_name = name
         self._invalidate()
         self.events.append(("profile", {"at_ms": now_ms, "name": name}))
@@ -261,7 +259,7 @@ class Commands:
             raise Rejected("bad_profile", str(e))
         for seg in segs:
             limits.check_rate("max_basal", "max basal", seg[1], cap)
-        self._advance(now_ms)
+        self._sync(now_ms)
         self.profiles[name] = segs
         if name == self.profile_name:
             self._invalidate()

@@ -71,6 +71,8 @@ class Engine(Commands):
         self.prime_stream = None
         self.rewind_left = 0  # reverse steps not yet handed out
         self.rewinding = False
+        self.pending = 0  # forward steps handed out by _sync, not yet by plan()
+        self.last_bolus = None  # the last bolus_end data
         self.record = DeliveryRecord()
         self._invalidate()
 
@@ -139,18 +141,11 @@ class Engine(Commands):
 
     # --- the step plan ---
 
-    def plan(self, now_ms):
-        """-> (direction, steps, rate_hz, wake_ms): steps due by now_ms not yet
-        handed out, a pace for them (never slower than their nominal rate),
-        and when to call again: the exact ms the next step falls due, a rate
-        change, or at most 60 s."""
+    def _sync(self, now_ms):
+        # Bring everything up to now_ms: every step due by then is handed out
+        # (into self.pending for the next plan()) and recorded. Commands call
+        # this first, so a change at now_ms never loses or adds a due step.
         self._advance(now_ms)
-        if self.rewind_left:
-            n = self.rewind_left
-            self.rewind_left = 0
-            self.steps_commanded += n
-            hz = self.cfg["delivery"]["rewind_rate_hz"]
-            return -1, n, hz, now_ms + n * 1000 // hz + 1
         new_basal = self.basal.due - self.basal_out
         b = self.active_bolus
         p = self.prime_stream
@@ -163,8 +158,11 @@ class Engine(Commands):
         n = new_basal + new_now + new_ext + new_prime
         if n > 0:
             if self.reservoir_steps is not None and n > self.reservoir_steps:
-                self.stop_delivery(now_ms, "empty")
-                return 1, 0, _CATCHUP_HZ, now_ms + _IDLE_MS
+                # Never push past an empty syringe: stop, hand out nothing.
+                self._halt(now_ms)
+                self.mode = "stopped"
+                self.events.append(("stop", {"at_ms": now_ms, "reason": "empty"}))
+                return
             self.basal_out += new_basal
             self.record.add(now_ms, new_basal, False)
             if b is not None:
@@ -173,6 +171,7 @@ class Engine(Commands):
                 self.record.add(now_ms, new_now + new_ext, True)
             if p is not None:
                 p.out += new_prime
+            self.pending += n
             self.steps_commanded += n
             if self.reservoir_steps is not None:
                 self.reservoir_steps -= n
@@ -182,6 +181,33 @@ class Engine(Commands):
             self._end_bolus(now_ms, False)
         if p is not None and p.out >= p.total:
             self.prime_stream = None
+
+    def _halt(self, now_ms):
+        # End whatever runs, without handing out anything more.
+        if self.active_bolus is not None:
+            self._end_bolus(now_ms, True)
+        if self.temp is not None:
+            self._end_temp(now_ms, "stopped")
+        self.prime_stream = None
+        self.rewind_left = 0
+
+    def plan(self, now_ms):
+        """-> (direction, steps, rate_hz, wake_ms): steps due by now_ms not yet
+        handed out, a pace for them (never slower than their nominal rate),
+        and when to call again: the exact ms the next step falls due, a rate
+        change, or at most 60 s. Forward and reverse steps never mix: pending
+        forward steps go first and wake_ms is then now_ms."""
+        self._sync(now_ms)
+        n = self.pending
+        if n == 0 and self.rewind_left:
+            n = self.rewind_left
+            self.rewind_left = 0
+            self.steps_commanded += n
+            hz = self.cfg["delivery"]["rewind_rate_hz"]
+            return -1, n, hz, now_ms + n * 1000 // hz + 1
+        self.pending = 0
+        if self.rewind_left:
+            return 1, n, _CATCHUP_HZ, now_ms
         wake, hz = self._next_wake(now_ms)
         return 1, n, hz, wake
 
@@ -240,6 +266,7 @@ class Engine(Commands):
              "delivered_mu": self.units.steps_to_mu(steps), "steps": steps,
              "cancelled": cancelled}
         self.events.append(("bolus_end", d))
+        self.last_bolus = d
         return d
 
     def pop_events(self):
@@ -255,7 +282,7 @@ class Engine(Commands):
         return self.units.steps_to_mu_up(self.record.sum_total(now_ms, window_ms))
 
     def status(self, now_ms):
-        self._advance(now_ms)
+        self._sync(now_ms)
         rate, _ = self._rate(now_ms)
         sched, _ = self._scheduled(now_ms)
         state = self.mode
