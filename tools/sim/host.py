@@ -94,6 +94,7 @@ class SimHost:
         self.world = world_mod.World(board, self.now_ms, self._on_event)
         self.world.on_timer = self._timer_started
         self.world.on_wdt = self._wdt_started
+        self.world.on_wdt_late = self._wdt_reset
         self._pending_timers = []
         self._started = False
 
@@ -163,10 +164,13 @@ class SimHost:
         while True:
             late_ms = self.now_ms() - (w.wdt_last_feed_ms + w.wdt.timeout_ms)
             if late_ms > 0:
-                self.watchdog_resets += 1
-                self._on_event("wdt_reset", {"late_ms": late_ms})
-                raise machine.SimReset(machine.WDT_RESET, "watchdog")
+                self._wdt_reset(late_ms)
             await self.clock.sleep_ms(1 - late_ms)
+
+    def _wdt_reset(self, late_ms):
+        self.watchdog_resets += 1
+        self._on_event("wdt_reset", {"late_ms": late_ms})
+        raise machine.SimReset(machine.WDT_RESET, "watchdog")
 
     async def _scenario(self):
         while self.actions:

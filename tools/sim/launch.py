@@ -27,6 +27,8 @@ def setup_path(firmware):
         if p in sys.path:
             sys.path.remove(p)
         sys.path.insert(0, p)
+    if firmware != ROOT + "/firmware":
+        sys.path.append(ROOT + "/firmware")  # boardfile, for a stub firmware
     if sys.implementation.name != "micropython":
         sys.path.insert(0, ROOT + "/tools/cpython_shims")
         import cpython_compat

@@ -88,6 +88,7 @@ class World:
         self.wdt = None
         self.wdt_last_feed_ms = None
         self.on_wdt = None  # called when the firmware starts the watchdog
+        self.on_wdt_late = None  # called with late_ms when a feed comes too late
         self.on_timer = None  # the simulator runs machine.Timer callbacks on its clock
         # HX711 read-out state
         self._hx_bit = 0
@@ -303,6 +304,10 @@ class World:
             self.on_wdt()
 
     def wdt_fed(self, wdt):
+        # A feed after the deadline is too late: the chip has already reset.
+        late_ms = self.now_ms() - (self.wdt_last_feed_ms + wdt.timeout_ms)
+        if late_ms > 0 and self.on_wdt_late is not None:
+            self.on_wdt_late(late_ms)
         self.wdt_last_feed_ms = self.now_ms()
 
     def timer_started(self, timer):
