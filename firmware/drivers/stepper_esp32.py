@@ -19,7 +19,9 @@
 #
 # main.py makes the RMT (the only place that builds hardware); this file
 # imports no esp32 module, so it runs on the host against a fake RMT:
-#   rmt = esp32.RMT(0, pin=Pin(step_gpio), clock_div=80, idle_level=False)
+#   rmt = esp32.RMT(0, pin=Pin(step_gpio), resolution_hz=1000000, idle_level=False)
+# (MicroPython before the ESP-IDF 5 RMT driver only knows clock_div=80 for
+# the same 1 us resolution; both are accepted by current releases.)
 
 import asyncio
 
