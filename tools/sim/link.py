@@ -36,7 +36,7 @@ def micropython_binary():
 class SimLink:
     def __init__(self, runtime="micropython", headless=False, hours=None, speed=1.0,
                  flash=None, board=None, script=None, csv=None, pty=True, echo_stdout=False,
-                 firmware=None):
+                 firmware=None, pty_link=None):
         self.frame = None  # latest 1024-byte display frame
         self.state = {}
         self.events = []  # (t_ms, kind, detail), newest last
@@ -75,6 +75,16 @@ class SimLink:
             tty.setraw(self._slave)  # bytes pass unchanged, like a USB CDC port
             self.pty_path = os.ttyname(self._slave)
             os.set_blocking(self._master, False)
+        # A fixed name for the pty (build/sim.pty), where pumpctl looks first.
+        self.pty_link = pty_link if pty else None
+        if self.pty_link:
+            try:
+                os.makedirs(os.path.dirname(os.path.abspath(self.pty_link)), exist_ok=True)
+                if os.path.islink(self.pty_link):
+                    os.unlink(self.pty_link)
+                os.symlink(self.pty_path, self.pty_link)
+            except OSError:
+                self.pty_link = None
         self._threads = [threading.Thread(target=self._read_console, args=(co_r,), daemon=True),
                          threading.Thread(target=self._read_events, args=(ev_r,), daemon=True)]
         if pty:
@@ -177,6 +187,9 @@ class SimLink:
 
     def wait(self, timeout=None):
         self.exit_code = self.proc.wait(timeout)
+        if self.pty_link and os.path.islink(self.pty_link) and \
+                os.readlink(self.pty_link) == self.pty_path:
+            os.unlink(self.pty_link)
         for t in self._threads[:2]:
             t.join(5)
         return self.exit_code

@@ -74,12 +74,13 @@ def main(argv=None):
     link = link_mod.SimLink(runtime=args.runtime, headless=args.headless, hours=args.hours,
                             speed=args.speed, flash=args.flash, board=args.board,
                             script=args.script, csv=args.csv, pty=not args.headless, firmware=args.firmware,
+                            pty_link=os.path.join(ROOT, "build", "sim.pty"),
                             echo_stdout=not interactive)
     info = {"board": os.path.splitext(os.path.basename(args.board))[0],
             "runtime": args.runtime, "speed": "%g" % args.speed, "pty": link.pty_path}
     if link.pty_path and not interactive:
-        print("sim: console on %s  (tools/pumpctl --port %s, or screen %s)"
-              % (link.pty_path, link.pty_path, link.pty_path), flush=True)
+        print("sim: console on %s (also build/sim.pty): tools/pumpctl status, or screen %s"
+              % (link.pty_path, link.pty_path), flush=True)
     try:
         if interactive:
             import tui

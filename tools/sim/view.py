@@ -99,7 +99,7 @@ def status_lines(snap, info, width):
     alarms = snap["alarms"][-3:]
     out.append("alarms: " + ("  ".join("%s %s" % (clock_text(t), d.replace("id=", ""))
                                        for t, d in alarms) if alarms else "none"))
-    out.append("console: %s" % (info.get("pty") or "(no pty)"))
+    out.append("console: %s  (tools/pumpctl status, or screen PATH)" % (info.get("pty") or "(no pty)"))
     return out
 
 
