@@ -13,6 +13,7 @@ import sys
 
 import machine
 import scenario
+from alarmtext import alarm_in
 import simclock
 import world as world_mod
 
@@ -26,26 +27,7 @@ EXIT_VIOLATION = 5  # physics broken: a step while disabled or past an end stop
 STOPPED_BY_USER = 130  # the firmware's code after Ctrl-C: motor off, not a failure
 SEVERITY = (EXIT_VIOLATION, EXIT_FIRMWARE_ERROR, EXIT_BOOT_FATAL, EXIT_WATCHDOG, EXIT_ALARM)
 
-ALARM_IDS = ("occlusion", "empty", "motor_fault", "config_error", "uncertain_delivery",
-             "watchdog_reset", "low_reservoir", "low_battery", "no_time", "task_died",
-             "button_stuck")
-
 CSV_HEADER = "t_ms,event,dir,pos_steps,delivered_steps,force_g,detail\n"
-
-
-def alarm_in(line):
-    """The alarm id a firmware output line raises, or None. Recognises
-    `ALARM <id> ...` (human) and `{"event": "alarm", "id": "<id>"...}` (JSON);
-    lines about acknowledging or clearing are not raises."""
-    low = line.lower()
-    if "alarm" not in low or "ack" in low or "clear" in low:
-        return None
-    if "ALARM" not in line and '"alarm"' not in low:
-        return None
-    for a in ALARM_IDS:
-        if a in low:
-            return a
-    return None
 
 
 class TeeOut(io.IOBase):

@@ -18,6 +18,8 @@ import threading
 import time
 import tty
 
+from alarmtext import alarm_in
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -41,6 +43,7 @@ class SimLink:
         self.state = {}
         self.events = []  # (t_ms, kind, detail), newest last
         self.alarms = []
+        self.alarms_on_console = []  # alarm ids seen in any console output
         self.console_lines = [""]
         self.screenshot_requests = 0
         self.exit_code = None
@@ -114,6 +117,11 @@ class SimLink:
             with self._lock:
                 parts = text.split("\n")
                 self.console_lines[-1] += parts[0]
+                done_lines = [self.console_lines[-1]] + parts[1:-1] if len(parts) > 1 else []
+                for done in done_lines:
+                    a = alarm_in(done)
+                    if a is not None:
+                        self.alarms_on_console.append(a)
                 self.console_lines.extend(parts[1:])
                 del self.console_lines[:-CONSOLE_KEEP_LINES]
 

@@ -93,6 +93,8 @@ def main(argv=None):
         code = link.stop()
     if not args.headless and code == 130:
         code = 0  # stopped by the user: not a failure
+    if code == 0 and link.alarms_on_console:
+        code = 3  # an alarm the firmware printed outside its `out` stream
     save_shots(link, args, link.screenshot_requests if interactive else 0)
     if interactive:
         snap = link.snapshot()
