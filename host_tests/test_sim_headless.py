@@ -124,6 +124,9 @@ def test_a_hang_longer_than_the_watchdog_resets_the_board_exit_4(tmp_path):
     assert [r["event"] for r in rows if r["event"] in ("wdt_reset", "boot")] == \
         ["boot", "wdt_reset", "boot"]
     assert "boot cause 3" in res.stdout  # machine.WDT_RESET after the reset
+    # It bites at its deadline (last feed + 2000 ms), inside the 3 s hang.
+    bite = [int(r["t_ms"]) for r in rows if r["event"] == "wdt_reset"][0]
+    assert 61000 < bite <= 62001
 
 
 def test_a_hang_shorter_than_the_watchdog_is_survived(tmp_path):

@@ -195,7 +195,15 @@ class SimHost:
             elif kind in ("stuck", "unstuck"):
                 w.set_stuck(args[1], kind == "stuck")
             elif kind == "hang":
-                self.clock.stall(args[1])
+                # The CPU is stuck: time passes, nobody runs. A running
+                # watchdog bites at its deadline, in the middle of the hang.
+                ms = args[1]
+                if w.wdt is not None:
+                    left = w.wdt_last_feed_ms + w.wdt.timeout_ms - self.now_ms()
+                    if ms > left:
+                        self.clock.stall(max(0, left) + 1)
+                        self._wdt_reset(1)
+                self.clock.stall(ms)
             elif kind == "power_cut":
                 self.off_ms = args[1]
                 raise machine.SimReset(machine.PWRON_RESET, "power cut")
