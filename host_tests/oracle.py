@@ -170,6 +170,7 @@ class Oracle:
             dt = self.points[i] - self.points[i - 1]
             self.cum.append(self.cum[-1] + self.rates[i - 1] * Fraction(dt, HOUR_MS))
         self.boluses = []
+        self.final = {}
         cur = None
         for t, name, a in self.commands:
             if name == "bolus":
@@ -196,17 +197,26 @@ class Oracle:
 
     def bolus_steps(self, t):
         total = 0
-        for t0, now_mu, ext_mu, dur_min, cut in self.boluses:
-            te = t if cut is None or t < cut else cut
-            if te <= t0:
+        per_ms = self.bolus_u_per_ms * self.spu  # steps per ms of a normal bolus
+        for i, (t0, now_mu, ext_mu, dur_min, cut) in enumerate(self.boluses):
+            if t0 >= t:
+                break
+            if i in self.final:  # finished or cut: its count no longer changes
+                total += self.final[i]
                 continue
+            te = t if cut is None or t < cut else cut
             n_now = floor(Fraction(now_mu, 1000) * self.spu)
-            d = floor(self.bolus_u_per_ms * (te - t0) * self.spu)
-            total += d if d < n_now else n_now
+            d = floor(per_ms * (te - t0))
+            part = d if d < n_now else n_now
+            done = d >= n_now
             if ext_mu:
                 n_ext = floor(Fraction(ext_mu, 1000) * self.spu)
                 d = floor(Fraction(n_ext * (te - t0), dur_min * 60000))
-                total += d if d < n_ext else n_ext
+                part += d if d < n_ext else n_ext
+                done = done and d >= n_ext
+            if done or te == cut:
+                self.final[i] = part
+            total += part
         return total
 
     def steps(self, t):
@@ -265,25 +275,26 @@ class Checker:
         self.worst = 0
         self.gap_worst = Fraction(0)
         self.prev_basal = None
-        self.last_step_t = None
+        self.last_units = None
         self.nsteps = 0
         self.count = 0
 
     def observe(self, t, commanded, basal_out):
         o = self.o
         self.count += 1
-        dev = abs(commanded - o.steps(t))
+        units = o.basal_units(t)
+        dev = abs(commanded - floor(units * o.spu) - o.bolus_steps(t))
         if dev > self.worst:
             self.worst = dev
         prev = self.prev_basal
         if prev is not None and basal_out > prev:
             # A basal step is handed out the very ms it falls due.
             assert o.basal_steps(t - 1) < basal_out, (t, basal_out)
-            if self.last_step_t is not None and basal_out == prev + 1:
-                gap = (o.basal_units(t) - o.basal_units(self.last_step_t)) * o.spu
-                assert gap <= 1 + self.eps and gap + self.eps >= 1, (t, self.last_step_t)
+            if self.last_units is not None and basal_out == prev + 1:
+                gap = (units - self.last_units) * o.spu
+                assert gap <= 1 + self.eps and gap + self.eps >= 1, (t, gap)
                 if gap > self.gap_worst:
                     self.gap_worst = gap
-            self.last_step_t = t
+            self.last_units = units
             self.nsteps += basal_out - prev
         self.prev_basal = basal_out
