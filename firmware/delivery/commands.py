@@ -187,7 +187,9 @@ class Commands:
         """An alarm stopped delivery: end bolus and temp, plan nothing more
         until resume()."""
         self._stop_all(now_ms)
-        self.rewinding = False
+        if self.rewinding:  # stopped part-way: where the plunger is is unknown
+            self.rewinding = False
+            self.position_steps = None
         self.mode = "stopped"
         self.events.append(("stop", {"at_ms": now_ms, "reason": reason}))
 

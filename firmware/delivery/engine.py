@@ -6,21 +6,6 @@
 # Engine(cfg, now_ms, full_steps_per_rev=200, microsteps=16): cfg is a config
 # from settings.validate(); the two drive figures come from the board file.
 #
-# restore(now_ms, state) rebuilds what a reset lost. `state` is a dict; every
-# key is optional:
-#   "deliveries":   [(age_ms, amount_mu, kind), ...]  past deliveries, age
-#                   counted back from now_ms; kind "bolus" (IOB and totals),
-#                   "basal" (totals only) or "prime" (ignored)
-#   "uncertain":    None or {"age_ms": int, "amount_mu": int}: a bolus that
-#                   started and never finished; counted at its full amount for
-#                   IOB and limits, never resumed
-#   "suspended":    bool: basal resumes only when this is False
-#   "temp":         None or {"percent": int} / {"rate_mu_per_h": int} plus
-#                   "left_ms": what remains of its original window (resumed
-#                   only if > 0 and not suspended)
-#   "reservoir_mu": None (unknown) or int
-#   "profile":      None or the name of the active profile
-#
 # Time of day comes from set_wall_clock(); without it the state is "no_time"
 # and the scheduled basal is 0 (no guessing which segment is in force);
 # absolute temp basals and boluses still run.
@@ -33,14 +18,33 @@ from delivery.commands import Commands
 from delivery.iob import Curve
 from delivery.profile import DAY_MS, span_at
 from delivery.record import DeliveryRecord
+from delivery.report import Reports
 
 _IDLE_MS = const(60000)  # longest plan() sleep when nothing is due sooner
 _FAR_MS = const(86400000)  # "no change within a day" when the rate is constant
 _CATCHUP_HZ = const(100)  # slowest pace for steps that are already due
-_HOUR_MS = const(3600000)
 
 
-class Engine(Commands):
+class Engine(Commands, Reports):
+    """The delivery engine. Commands are in commands.py, status() and
+    restore() in report.py.
+
+    restore(now_ms, state) rebuilds what a reset lost. `state` is a dict
+    (the persistence code builds it from the journal); every key is optional:
+      "deliveries":   [(age_ms, amount_mu, kind), ...]  past deliveries, age
+                      counted back from now_ms; kind "bolus" (IOB and totals),
+                      "basal" (totals only) or "prime" (ignored)
+      "uncertain":    None or {"age_ms": int, "amount_mu": int}: a bolus that
+                      started and never finished; counted at its full amount
+                      for IOB and limits, never resumed
+      "suspended":    bool: basal resumes only when this is False
+      "temp":         None or {"percent": int} or {"rate_mu_per_h": int}, plus
+                      "left_ms": what remains of its original window (resumed
+                      only if > 0 and not suspended)
+      "reservoir_mu": None (unknown, not tracked) or int
+      "profile":      None or the name of the active profile
+    """
+
     def __init__(self, cfg, now_ms, full_steps_per_rev=200, microsteps=16):
         self.cfg = cfg
         mech = cfg["mechanics"]
@@ -273,67 +277,3 @@ class Engine(Commands):
         ev = self.events
         self.events = []
         return ev
-
-    def iob_mu(self, now_ms):
-        return int(self.record.bolus_iob_steps(now_ms, self.curve) * self.mu_per_step + 0.5)
-
-    def delivered_mu(self, now_ms, window_ms):
-        # Rounded up: what the limits count must never be less than the truth.
-        return self.units.steps_to_mu_up(self.record.sum_total(now_ms, window_ms))
-
-    def status(self, now_ms):
-        self._sync(now_ms)
-        rate, _ = self._rate(now_ms)
-        sched, _ = self._scheduled(now_ms)
-        state = self.mode
-        if state == "delivering" and self.offset_ms is None:
-            state = "no_time"
-        b = self.active_bolus
-        bolus = None
-        if b is not None:
-            bolus = {"kind": b.kind, "requested_mu": b.now_mu + b.extended_mu,
-                     "delivered_mu": self.units.steps_to_mu(b.steps_out()),
-                     "extended_left_mu": self.units.steps_to_mu(b.ext.total - b.ext.out),
-                     "ends_ms": b.ends_ms()}
-        res = self.reservoir_steps
-        res_mu = None if res is None else self.units.steps_to_mu(res)
-        basal = rate // 100
-        return {
-            "state": state, "profile": self.profile_name,
-            "scheduled_mu_per_h": sched, "basal_mu_per_h": basal,
-            "temp": None if self.temp is None else self.temp.describe(now_ms),
-            "bolus": bolus, "iob_mu": self.iob_mu(now_ms), "reservoir_mu": res_mu,
-            "hours_left": None if res_mu is None or basal == 0 else res_mu // basal,
-            "travel_left_steps": res,
-            "delivered_24h_mu": self.delivered_mu(now_ms, 24 * _HOUR_MS),
-            "steps_commanded": self.steps_commanded, "steps_confirmed": self.steps_confirmed,
-        }
-
-    def restore(self, now_ms, state):
-        """Rebuild after a reset (format in the module comment). A bolus that
-        was running is never resumed."""
-        from delivery.temp_basal import TempBasal
-
-        self._reset_runtime(now_ms)
-        units = self.units
-        for age_ms, amount_mu, kind in state.get("deliveries") or ():
-            if kind in ("bolus", "basal"):
-                # Rounded up: past doses count at least in full.
-                self.record.add(now_ms - age_ms, units.mu_to_steps_up(amount_mu), kind == "bolus")
-        unc = state.get("uncertain")
-        if unc:
-            self.record.add(now_ms - unc["age_ms"], units.mu_to_steps_up(unc["amount_mu"]), True)
-        if state.get("profile") in self.profiles:
-            self.profile_name = state["profile"]
-        res = state.get("reservoir_mu")
-        self.reservoir_steps = None if res is None else units.mu_to_steps(res)
-        if state.get("suspended"):
-            self.mode = "suspended"
-        else:
-            tb = state.get("temp")
-            if tb and tb.get("left_ms", 0) > 0 and (tb.get("percent") is not None
-                                                    or tb.get("rate_mu_per_h") is not None):
-                self.temp = TempBasal(now_ms, now_ms + tb["left_ms"], tb.get("percent"),
-                                      tb.get("rate_mu_per_h"))
-        return {"mode": self.mode, "temp_resumed": self.temp is not None,
-                "uncertain_mu": unc["amount_mu"] if unc else 0}
