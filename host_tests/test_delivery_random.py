@@ -2,6 +2,8 @@
 # switches against the independent oracle (CPython only: hypothesis). Time is
 # driven by jumping to each plan() wake_ms plus random observation points;
 # at every observed instant the commanded steps must equal the oracle's floor.
+import os
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +12,8 @@ from delivery.engine import Engine
 from oracle import BD3_M8, DAY_MS, HOUR_MS, Checker, Fraction, Oracle, run_script
 
 MIN = 60000
+# PLUNGER_ORACLE_SCALE=20 runs 20x the examples (a long sweep, by hand).
+SCALE = int(os.environ.get("PLUNGER_ORACLE_SCALE", "1"))
 FIGURES = {"cases": 0, "worst": 0, "observations": 0}
 
 
@@ -68,14 +72,16 @@ def _run(profs, wall_s, script, observe, hours):
     return chk
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8 * SCALE, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
 @given(profiles(2500), profiles(2500), st.integers(0, 2 ** 32),
        st.lists(commands(72), max_size=24), st.lists(st.integers(0, 72 * HOUR_MS), max_size=60))
 def test_random_72_hours_match_the_oracle(pa, pb, wall_s, script, observe):
     _run({"a": pa, "b": pb}, wall_s, script, observe, 72)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40 * SCALE, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
 @given(profiles(3000), profiles(3000), st.integers(0, 2 ** 32),
        st.lists(commands(6), max_size=20), st.lists(st.integers(0, 6 * HOUR_MS), max_size=60))
 def test_random_6_hours_dense_commands_match_the_oracle(pa, pb, wall_s, script, observe):

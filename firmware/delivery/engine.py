@@ -83,6 +83,7 @@ class Engine(Commands, Reports):
     # --- time of day and the rate in force ---
 
     def _invalidate(self):
+        self.change_ms = 0
         self._seg_from = 0
         self._seg_to = 0
         self._seg_rate = 0
@@ -101,31 +102,38 @@ class Engine(Commands, Reports):
             return None
         return (now_ms + self.offset_ms) % DAY_MS
 
+    # _scheduled() and _rate() return the rate and leave the time it may next
+    # change in self.change_ms: no tuple per call on the hot path.
+
     def _scheduled(self, t):
-        """(scheduled rate mU/h at t, the time it may next change)."""
+        """Scheduled rate mU/h at t."""
         if self._seg_from <= t < self._seg_to:
-            return self._seg_rate, self._seg_to
+            self.change_ms = self._seg_to
+            return self._seg_rate
         if self.offset_ms is None:
-            return 0, t + _FAR_MS
+            self.change_ms = t + _FAR_MS
+            return 0
         segs = self.profiles[self.profile_name]
         tod = (t + self.offset_ms) % DAY_MS
         i, start, end = span_at(segs, tod)
         self._seg_from = t - (tod - start)
         self._seg_to = t + (end - tod)
         self._seg_rate = segs[i][1]
-        return self._seg_rate, self._seg_to
+        self.change_ms = self._seg_to
+        return self._seg_rate
 
     def _rate(self, t):
-        """(effective basal rate in 0.01 mU/h at t, when it may next change)."""
+        """Effective basal rate in 0.01 mU/h at t."""
         if self.mode != "delivering":
-            return 0, t + _FAR_MS
-        sched, change = self._scheduled(t)
+            self.change_ms = t + _FAR_MS
+            return 0
+        sched = self._scheduled(t)
         tb = self.temp
         if tb is not None:
-            if tb.end_ms < change:
-                change = tb.end_ms
-            return tb.rate_cmu_per_h(sched), change
-        return sched * 100, change
+            if tb.end_ms < self.change_ms:
+                self.change_ms = tb.end_ms
+            return tb.rate_cmu_per_h(sched)
+        return sched * 100
 
     def _advance(self, now_ms):
         # Integrate the basal rate piece by piece up to now_ms; a temp basal
@@ -137,7 +145,8 @@ class Engine(Commands, Reports):
                 self._end_temp(tb.end_ms, "done")
             if t >= now_ms:
                 break
-            rate, change = self._rate(t)
+            rate = self._rate(t)
+            change = self.change_ms
             stop = change if change < now_ms else now_ms
             self.basal.advance(rate, stop - t)
             t = stop
@@ -216,7 +225,8 @@ class Engine(Commands, Reports):
         return 1, n, hz, wake
 
     def _next_wake(self, now_ms):
-        rate, wake = self._rate(now_ms)
+        rate = self._rate(now_ms)
+        wake = self.change_ms
         if rate > 0:
             w = now_ms + self.basal.ms_to_next_step(rate)
             if w < wake:
@@ -224,19 +234,20 @@ class Engine(Commands, Reports):
         hz = 0
         b = self.active_bolus
         if b is not None:
-            for s in (b.now, b.ext):
-                nx = s.next_ms()
-                if nx is not None:
-                    hz += s.hz()
-                    if nx < wake:
-                        wake = nx
+            nx = b.now.next_ms()
+            if nx is not None:
+                hz += b.now.hz()
+                wake = nx if nx < wake else wake
+            nx = b.ext.next_ms()
+            if nx is not None:
+                hz += b.ext.hz()
+                wake = nx if nx < wake else wake
         p = self.prime_stream
         if p is not None:
             nx = p.next_ms()
             if nx is not None:
                 hz += p.hz()
-                if nx < wake:
-                    wake = nx
+                wake = nx if nx < wake else wake
         if wake > now_ms + _IDLE_MS:
             wake = now_ms + _IDLE_MS
         return wake, hz if hz > _CATCHUP_HZ else _CATCHUP_HZ

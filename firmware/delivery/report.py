@@ -18,8 +18,8 @@ class Reports:
 
     def status(self, now_ms):
         self._sync(now_ms)
-        rate, _ = self._rate(now_ms)
-        sched, _ = self._scheduled(now_ms)
+        rate = self._rate(now_ms)
+        sched = self._scheduled(now_ms)
         state = self.mode
         if state == "delivering" and self.offset_ms is None:
             state = "no_time"
