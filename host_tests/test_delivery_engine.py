@@ -173,6 +173,10 @@ def test_empty_reservoir_stops_delivery_without_overrun():
     assert n <= 44
     assert eng.status(t)["state"] == "stopped"
     assert ("stop", "empty") in [(k, d.get("reason")) for k, d in eng.pop_events()]
+    # after a refill nothing owed from before the stop catches up in a burst
+    eng.new_reservoir(t, 10000)
+    eng.resume(t)
+    assert eng.plan(t + 1)[1] == 0
 
 
 def test_confirm_counts_what_the_stepper_issued():

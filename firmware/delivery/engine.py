@@ -171,7 +171,9 @@ class Engine(Commands, Reports):
         n = new_basal + new_now + new_ext + new_prime
         if n > 0:
             if self.reservoir_steps is not None and n > self.reservoir_steps:
-                # Never push past an empty syringe: stop, hand out nothing.
+                # Never push past an empty syringe: stop, hand out nothing,
+                # and forget the basal steps owed so none catch up later.
+                self.basal_out = self.basal.due
                 self._halt(now_ms)
                 self.mode = "stopped"
                 self.events.append(("stop", {"at_ms": now_ms, "reason": "empty"}))
