@@ -267,3 +267,21 @@ def test_profile_events_and_status_keys():
                 "steps_confirmed"):
         assert key in s
     assert s["profile"] == "night" and s["scheduled_mu_per_h"] == 800
+
+
+def test_stop_delivery_moves_nothing_more():
+    eng = make([[0, 3000]], limits={"max_basal_mu_per_h": 3000})
+    eng.bolus(0, 5000)
+    t, n = run_until(eng, 0, 20 * 1000)
+    given = eng.active_bolus.steps_out()
+    assert eng.steps_commanded == n and given < n  # basal steps too
+    eng.temp_basal(t + 5000, 30, percent=50)  # hands out the steps due by then
+    eng.stop_delivery(t + 5000, "occlusion")
+    assert eng.plan(t + 5000)[1] == 0
+    assert run_until(eng, t + 5000, t + HOUR)[1] == 0
+    ev = eng.pop_events()
+    assert kinds(ev)[-3:] == ["bolus_end", "temp_end", "stop"]
+    assert ev[-3][1]["steps"] == given  # what the stepper was given, no more
+    assert eng.status(t + HOUR)["state"] == "stopped"
+    assert eng.steps_commanded == n
+    assert eng.record.sum_total(t + HOUR, 24 * HOUR) == n  # the record took them back too

@@ -185,8 +185,26 @@ class Commands:
 
     def stop_delivery(self, now_ms, reason):
         """An alarm stopped delivery: end bolus and temp, plan nothing more
-        until resume()."""
-        self._stop_all(now_ms)
+        until resume(). Unlike suspend, steps that fell due but were not yet
+        handed to the stepper are dropped, not issued: the motor must not
+        move again after, say, an occlusion."""
+        self._advance(now_ms)
+        self.basal_out = self.basal.due
+        n = self.pending
+        if n:
+            b = self.active_bolus
+            k = self.pending_now + self.pending_ext
+            if b is not None:
+                b.now.out -= self.pending_now
+                b.ext.out -= self.pending_ext
+            self.record.take_back(now_ms, n, k)
+            self.pending = self.pending_now = self.pending_ext = 0
+            self.steps_commanded -= n
+            if self.reservoir_steps is not None:
+                self.reservoir_steps += n
+            if self.position_steps is not None:
+                self.position_steps -= n
+        self._halt(now_ms)
         if self.rewinding:  # stopped part-way: where the plunger is is unknown
             self.rewinding = False
             self.position_steps = None

@@ -76,6 +76,8 @@ class Engine(Commands, Reports):
         self.rewind_left = 0  # reverse steps not yet handed out
         self.rewinding = False
         self.pending = 0  # forward steps handed out by _sync, not yet by plan()
+        self.pending_now = 0  # of which bolus steps, so stop_delivery can
+        self.pending_ext = 0  # take them back
         self.last_bolus = None  # the last bolus_end data
         self.record = DeliveryRecord()
         self._invalidate()
@@ -184,6 +186,8 @@ class Engine(Commands, Reports):
                 b.now.out += new_now
                 b.ext.out += new_ext
                 self.record.add(now_ms, new_now + new_ext, True)
+                self.pending_now += new_now
+                self.pending_ext += new_ext
             if p is not None:
                 p.out += new_prime
             self.pending += n
@@ -221,6 +225,8 @@ class Engine(Commands, Reports):
             hz = self.cfg["delivery"]["rewind_rate_hz"]
             return -1, n, hz, now_ms + n * 1000 // hz + 1
         self.pending = 0
+        self.pending_now = 0
+        self.pending_ext = 0
         if self.rewind_left:
             return 1, n, _CATCHUP_HZ, now_ms
         wake, hz = self._next_wake(now_ms)

@@ -19,7 +19,7 @@ class DeliveryRecord:
         self.bolus = [0] * _SLOTS  # of which bolus steps (for insulin on board)
 
     def add(self, at_ms, steps, is_bolus):
-        if steps <= 0:
+        if steps == 0:
             return
         b = at_ms // BUCKET_MS
         i = b % _SLOTS
@@ -30,6 +30,12 @@ class DeliveryRecord:
         self.total[i] += steps
         if is_bolus:
             self.bolus[i] += steps
+
+    def take_back(self, at_ms, total_steps, bolus_steps):
+        """Remove steps recorded but never issued (dropped by an alarm)."""
+        self.add(at_ms, -total_steps, False)
+        b = at_ms // BUCKET_MS % _SLOTS
+        self.bolus[b] -= bolus_steps
 
     def sum_total(self, now_ms, window_ms):
         """Steps delivered in the buckets overlapping (now - window, now]."""
