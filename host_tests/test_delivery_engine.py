@@ -285,3 +285,37 @@ def test_stop_delivery_moves_nothing_more():
     assert eng.status(t + HOUR)["state"] == "stopped"
     assert eng.steps_commanded == n
     assert eng.record.sum_total(t + HOUR, 24 * HOUR) == n  # the record took them back too
+
+
+def test_unissued_steps_are_taken_back_basal_first():
+    eng = make([[0, 3000]], limits={"max_basal_mu_per_h": 3000})
+    eng.bolus(0, 2000)
+    t, n = run_until(eng, 0, 10 * 1000)
+    d, k, _hz, _w = eng.plan(t + 2000)  # about 2 s of bolus + maybe a basal step
+    assert k >= 2
+    given = eng.active_bolus.steps_out()
+    eng.unissued(t + 2000, 2)
+    assert eng.steps_commanded == n + k - 2
+    assert eng.active_bolus.steps_out() >= given - 2
+    assert eng.pop_events()[-1] == ("unissued", {"at_ms": t + 2000, "steps": 2})
+    eng.stop_delivery(t + 2000, "empty")
+    end = [dd for kk, dd in eng.pop_events() if kk == "bolus_end"][0]
+    assert end["steps"] + eng.basal_out == n + k - 2
+    assert eng.record.sum_total(t + 2000, HOUR) == n + k - 2
+
+
+def test_apply_config_changes_limits_profiles_and_mechanics():
+    eng = make([[0, 1000]])
+    cfg = settings.validate({"profiles": {"p": [[0, 2000]], "q": [[0, 500]]},
+                             "active_profile": "q", "limits": {"max_bolus_mu": 2000}})
+    eng.apply_config(HOUR, cfg)
+    assert eng.status(HOUR)["scheduled_mu_per_h"] == 500
+    assert raises(Rejected, eng.bolus, HOUR, 2050).code == "max_bolus"
+    eng.new_reservoir(HOUR, 10000)
+    cfg2 = settings.validate({"mechanics": {"syringe": "bd_10ml"}})
+    eng.bolus(HOUR, 1000)
+    assert raises(Rejected, eng.apply_config, HOUR, cfg2).code == "busy"
+    eng.cancel_bolus(HOUR)
+    eng.apply_config(HOUR, cfg2)
+    assert (eng.units.num, eng.units.den) == mechanics.steps_per_mu(cfg2["mechanics"], 200, 16)
+    assert 9990 <= eng.status(HOUR)["reservoir_mu"] <= 10000

@@ -189,7 +189,6 @@ class Commands:
         handed to the stepper are dropped, not issued: the motor must not
         move again after, say, an occlusion."""
         self._advance(now_ms)
-        self.basal_out = self.basal.due
         n = self.pending
         if n:
             b = self.active_bolus
@@ -197,13 +196,15 @@ class Commands:
             if b is not None:
                 b.now.out -= self.pending_now
                 b.ext.out -= self.pending_ext
+            self.basal_out -= self.pending_basal
             self.record.take_back(now_ms, n, k)
-            self.pending = self.pending_now = self.pending_ext = 0
+            self.pending = self.pending_basal = self.pending_now = self.pending_ext = 0
             self.steps_commanded -= n
             if self.reservoir_steps is not None:
                 self.reservoir_steps += n
             if self.position_steps is not None:
                 self.position_steps -= n
+        self.basal.due = self.basal_out  # owed basal steps are forgotten, not caught up
         self._halt(now_ms)
         if self.rewinding:  # stopped part-way: where the plunger is is unknown
             self.rewinding = False
@@ -285,3 +286,4 @@ class Commands:
             self._invalidate()
         self.events.append(("profile", {"at_ms": now_ms, "name": name,
                                         "segments": [list(s) for s in segs]}))
+

@@ -47,6 +47,7 @@ class Engine(Commands, Reports):
 
     def __init__(self, cfg, now_ms, full_steps_per_rev=200, microsteps=16):
         self.cfg = cfg
+        self.drive = (full_steps_per_rev, microsteps)
         mech = cfg["mechanics"]
         num, den = mechanics.steps_per_mu(mech, full_steps_per_rev, microsteps)
         self.units = mechanics.Units(num, den)
@@ -76,8 +77,10 @@ class Engine(Commands, Reports):
         self.rewind_left = 0  # reverse steps not yet handed out
         self.rewinding = False
         self.pending = 0  # forward steps handed out by _sync, not yet by plan()
-        self.pending_now = 0  # of which bolus steps, so stop_delivery can
-        self.pending_ext = 0  # take them back
+        self.pending_basal = 0  # of which basal and bolus steps, so that
+        self.pending_now = 0  # stop_delivery can take them back
+        self.pending_ext = 0
+        self.last_basal = self.last_now = self.last_ext = 0
         self.last_bolus = None  # the last bolus_end data
         self.record = DeliveryRecord()
         self._invalidate()
@@ -175,12 +178,13 @@ class Engine(Commands, Reports):
             if self.reservoir_steps is not None and n > self.reservoir_steps:
                 # Never push past an empty syringe: stop, hand out nothing,
                 # and forget the basal steps owed so none catch up later.
-                self.basal_out = self.basal.due
+                self.basal.due = self.basal_out
                 self._halt(now_ms)
                 self.mode = "stopped"
                 self.events.append(("stop", {"at_ms": now_ms, "reason": "empty"}))
                 return
             self.basal_out += new_basal
+            self.pending_basal += new_basal
             self.record.add(now_ms, new_basal, False)
             if b is not None:
                 b.now.out += new_now
@@ -224,7 +228,11 @@ class Engine(Commands, Reports):
             self.steps_commanded += n
             hz = self.cfg["delivery"]["rewind_rate_hz"]
             return -1, n, hz, now_ms + n * 1000 // hz + 1
+        self.last_basal = self.pending_basal  # what this plan() gave, for unissued()
+        self.last_now = self.pending_now
+        self.last_ext = self.pending_ext
         self.pending = 0
+        self.pending_basal = 0
         self.pending_now = 0
         self.pending_ext = 0
         if self.rewind_left:

@@ -1,8 +1,12 @@
-# What the engine reports (status, insulin on board, totals) and how it is
-# rebuilt after a reset (restore). Engine (engine.py) inherits these.
+# What the engine reports (status, insulin on board, totals), how it is
+# rebuilt after a reset (restore) and how a new config is applied. Engine (engine.py) inherits these.
 
 from micropython import const
 
+from delivery import mechanics
+from delivery.basal import BasalIntegrator
+from delivery.errors import Rejected
+from delivery.iob import Curve
 from delivery.temp_basal import TempBasal
 
 _HOUR_MS = const(3600000)
@@ -71,3 +75,72 @@ class Reports:
                                       tb.get("rate_mu_per_h"))
         return {"mode": self.mode, "temp_resumed": self.temp is not None,
                 "uncertain_mu": unc["amount_mu"] if unc else 0}
+
+    # --- the stepper stopped early ---
+
+    def unissued(self, now_ms, steps):
+        """The stepper stopped early: `steps` of the last forward plan() never
+        moved the plunger. They are taken back (basal first, then the bolus's
+        extended and now parts, so insulin on board is never undercounted)
+        and not owed again; an "unissued" event says so."""
+        k = steps
+        x = k if k < self.last_basal else self.last_basal
+        self.basal_out -= x
+        self.basal.due -= x
+        self.last_basal -= x
+        k -= x
+        back_bolus = 0
+        b = self.active_bolus
+        if b is not None:
+            x = k if k < self.last_ext else self.last_ext
+            b.ext.out -= x
+            self.last_ext -= x
+            back_bolus += x
+            k -= x
+            x = k if k < self.last_now else self.last_now
+            b.now.out -= x
+            self.last_now -= x
+            back_bolus += x
+            k -= x
+        taken = steps - k  # k > 0 only for prime steps or a bolus already ended
+        self.record.take_back(now_ms, taken, back_bolus)
+        self.steps_commanded -= steps
+        if self.reservoir_steps is not None:
+            self.reservoir_steps += steps
+        if self.position_steps is not None:
+            self.position_steps -= steps
+        self.events.append(("unissued", {"at_ms": now_ms, "steps": steps}))
+
+    # --- config ---
+
+    def apply_config(self, now_ms, cfg):
+        """Use a new validated config from now_ms on: limits, speeds,
+        increments, profiles, active profile and insulin curve at once. A
+        running bolus keeps the rate it started with. A mechanics change
+        re-bases the step conversion (refused while a bolus or prime runs);
+        the reservoir keeps its amount in mU."""
+        num, den = mechanics.steps_per_mu(cfg["mechanics"], self.drive[0], self.drive[1])
+        rebase = (num, den) != (self.units.num, self.units.den)
+        if rebase and (self.active_bolus is not None or self.prime_stream is not None
+                       or self.rewinding):
+            raise Rejected("busy", "mechanics change while a bolus, prime or rewind runs")
+        self._sync(now_ms)
+        self.cfg = cfg
+        self.curve = Curve(cfg["insulin"]["dia_min"], cfg["insulin"]["peak_min"])
+        self.profiles = {}
+        for name in cfg["profiles"]:
+            self.profiles[name] = [list(seg) for seg in cfg["profiles"][name]]
+        self.profile_name = cfg["active_profile"]
+        self._invalidate()
+        if rebase:
+            res_mu = None if self.reservoir_steps is None else \
+                self.units.steps_to_mu(self.reservoir_steps)
+            self.units = mechanics.Units(num, den)
+            self.mu_per_step = den / num
+            self.travel_steps = mechanics.travel_steps(cfg["mechanics"], self.drive[0],
+                                                       self.drive[1])
+            # Steps already given stay counted; the part-step owed restarts.
+            self.basal = BasalIntegrator(num, den)
+            self.basal_out = 0
+            self.reservoir_steps = None if res_mu is None else self.units.mu_to_steps(res_mu)
+            self.position_steps = None
