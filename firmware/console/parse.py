@@ -2,6 +2,7 @@
 # decimals become integer milliunits without ever touching a float, so
 # "0.05" is exactly 50 mU and "1e3" or "nan" are simply not numbers.
 
+from wallclock import civil_from_days, days_from_civil
 from micropython import const
 
 _MAX_INT_DIGITS = const(6)  # 999999.999 U is far beyond any ceiling; bounds the work
@@ -86,28 +87,6 @@ def clock_min(text, what="time of day"):
 # ---- calendar (UTC, proleptic Gregorian), no time.mktime: its epoch differs
 # between ports (2000 on some, 1970 on others).
 
-def _days_from_civil(y, m, d):
-    y -= m <= 2
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def _civil_from_days(z):
-    z += 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    y = yoe + era * 400
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + (3 if mp < 10 else -9)
-    return y + (m <= 2), m, d
-
-
 def _month_days(y, m):
     if m == 2:
         return 29 if (y % 4 == 0 and y % 100 != 0) or y % 400 == 0 else 28
@@ -144,14 +123,14 @@ def wall_s(words, what="time"):
             secs = int(hms[2])
             t = hms[0] + ":" + hms[1]
         secs += clock_min(t, what) * 60
-    return _days_from_civil(y, mo, d) * 86400 + secs
+    return days_from_civil(y, mo, d) * 86400 + secs
 
 
 def format_wall(s):
     if s is None:
         return "unknown"
     days, rem = divmod(int(s), 86400)
-    y, m, d = _civil_from_days(days)
+    y, m, d = civil_from_days(days)
     return "%04d-%02d-%02d %02d:%02d:%02d" % (y, m, d, rem // 3600, rem // 60 % 60, rem % 60)
 
 

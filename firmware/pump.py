@@ -1,0 +1,302 @@
+# The pump as the buttons, the screen and the console see it: one facade
+# over the engine, the alarms, the journal and the config.
+#
+# Every command goes through here so that three rules hold in one place:
+#  - delivery commands are refused while a delivery-stopping alarm is
+#    unacknowledged or the config is invalid;
+#  - the engine's events are journaled right after each command, before the
+#    motor task can run (write before you move: a bolus is on flash as
+#    "started" before its first step);
+#  - a journal that cannot be written stops delivery (storage_error).
+
+from delivery.errors import Rejected
+from store.alarms import KINDS
+
+# Commands that can make the motor move forward or back.
+_MOTOR_COMMANDS = ("bolus", "resume", "prime", "rewind", "temp_basal")
+_PRIORITY_NAMES = {3: "high", 2: "medium", 1: "low"}
+_HISTORY_MAX = 200
+
+
+class Pump:
+    def __init__(self, engine, alarms, recorder, journal, config_store, cfg, wall, clock, info):
+        """engine: delivery.engine.Engine (None while the config is invalid);
+        alarms: store.alarms.AlarmManager; recorder: store.recorder.Recorder;
+        journal: store.journal.Journal; config_store: store.config.ConfigStore;
+        cfg: the config in force (None if invalid); wall: wallclock.WallClock;
+        clock: the monotonic clock; info: dict for `board`/`version`."""
+        self.engine = engine
+        self.alarms_mgr = alarms
+        self.recorder = recorder
+        self.journal = journal
+        self.config_store = config_store
+        self.cfg = cfg
+        self.wall = wall
+        self.clock = clock
+        self.info = info
+        self.battery_pct = None  # set by the monitor task
+        self.battery_mv = None
+        self.occlusion_status = "unknown"
+        self.on_alarm = None  # app hook: called with (id, detail) when an alarm is raised
+
+    # ---- plumbing ----------------------------------------------------------
+
+    def _need_engine(self):
+        if self.engine is None:
+            raise Rejected("config_error", "no valid config: fix /config.json, delivery is off")
+        return self.engine
+
+    def _check_motor_allowed(self, what):
+        if self.alarms_mgr.delivery_blocked():
+            ids = [a[0] for a in self.alarms_mgr.active() if KINDS[a[0]][1]]
+            raise Rejected("alarm_active", "%s refused: acknowledge alarm %s first"
+                           % (what, ", ".join(ids)))
+
+    def journal_events(self, now_ms):
+        """Write the engine's pending events; a failed write stops delivery."""
+        eng = self.engine
+        if eng is None:
+            return
+        events = eng.pop_events()
+        if not events:
+            return
+        try:
+            self.recorder.events(now_ms, events)
+        except OSError as e:
+            eng.stop_delivery(now_ms, "storage")
+            eng.pop_events()  # the stop itself cannot be written either
+            self.raise_alarm("storage_error", now_ms, "journal write failed: %r" % (e,))
+
+    def raise_alarm(self, aid, now_ms, detail=""):
+        try:
+            new = self.alarms_mgr.raise_alarm(aid, now_ms, detail)
+        except OSError:
+            new = True  # could not persist: still announce it now
+        if self.on_alarm is not None and new:
+            self.on_alarm(aid, detail)
+        return new
+
+    def _run(self, now_ms, what, *args, **kwargs):
+        """Engine command `what` at now_ms, behind the gates, journaled."""
+        eng = self._need_engine()
+        if what in _MOTOR_COMMANDS:
+            self._check_motor_allowed(what)
+        try:
+            return getattr(eng, what)(now_ms, *args, **kwargs)
+        finally:
+            self.journal_events(now_ms)
+
+    # ---- commands (Engine API, plus the gates above) -----------------------
+
+    def preview_bolus(self, now_ms, now_mu, extended_mu=0, duration_min=0):
+        eng = self._need_engine()
+        self._check_motor_allowed("bolus")
+        return eng.preview_bolus(now_ms, now_mu, extended_mu, duration_min)
+
+    def bolus(self, now_ms, now_mu, extended_mu=0, duration_min=0):
+        return self._run(now_ms, "bolus", now_mu, extended_mu, duration_min)
+
+    def cancel_bolus(self, now_ms):
+        return self._run(now_ms, "cancel_bolus")
+
+    def temp_basal(self, now_ms, duration_min, percent=None, rate_mu_per_h=None):
+        return self._run(now_ms, "temp_basal", duration_min,
+                         percent=percent, rate_mu_per_h=rate_mu_per_h)
+
+    def cancel_temp_basal(self, now_ms):
+        return self._run(now_ms, "cancel_temp_basal")
+
+    def suspend(self, now_ms):
+        return self._run(now_ms, "suspend")
+
+    def resume(self, now_ms):
+        return self._run(now_ms, "resume")
+
+    def prime(self, now_ms, amount_mu):
+        return self._run(now_ms, "prime", amount_mu)
+
+    def rewind(self, now_ms):
+        return self._run(now_ms, "rewind")
+
+    def new_reservoir(self, now_ms, amount_mu):
+        return self._run(now_ms, "new_reservoir", amount_mu)
+
+    def select_profile(self, now_ms, name):
+        result = self._run(now_ms, "select_profile", name)
+        self._persist(("active_profile",), name)
+        return result
+
+    def set_profile(self, now_ms, name, segments):
+        result = self._run(now_ms, "set_profile", name, segments)
+        self._persist(("profiles", name), [list(s) for s in self.engine.profiles[name]])
+        return result
+
+    def calculate_bolus(self, now_ms, carbs_g, bg_mg_dl):
+        return self._need_engine().calculate_bolus(now_ms, carbs_g, bg_mg_dl)
+
+    def profiles(self):
+        eng = self.engine
+        return sorted(eng.profiles) if eng is not None else []
+
+    # ---- status -----------------------------------------------------------
+
+    def status(self, now_ms):
+        if self.engine is None:
+            s = {"state": "stopped", "profile": None, "scheduled_mu_per_h": 0,
+                 "basal_mu_per_h": 0, "temp": None, "bolus": None, "iob_mu": 0,
+                 "reservoir_mu": None, "hours_left": None, "delivered_24h_mu": 0,
+                 "steps_commanded": 0, "steps_confirmed": 0}
+        else:
+            s = self.engine.status(now_ms)
+        s["wall_s"] = self.wall_s()
+        s["battery_pct"] = self.battery_pct
+        s["battery_mv"] = self.battery_mv
+        s["occlusion"] = self.occlusion_status
+        s["alarms"] = [a[0] for a in self.alarms_mgr.active()]
+        s["delivery_blocked"] = self.alarms_mgr.delivery_blocked() or self.engine is None
+        return s
+
+    # ---- alarms -----------------------------------------------------------
+
+    def alarms(self):
+        out = []
+        for aid, pri, detail in self.alarms_mgr.active():
+            out.append({"id": aid, "priority": _PRIORITY_NAMES.get(pri, "high"),
+                        "text": detail or aid, "message": detail or aid, "acked": False,
+                        "state": "active"})
+        return out
+
+    def ack_alarm(self, alarm_id):
+        now = self.clock.now_ms()
+        try:
+            found = self.alarms_mgr.acknowledge(alarm_id, now)
+        except OSError as e:
+            raise Rejected("storage_error", "could not record the acknowledgement: %r" % (e,))
+        if not found:
+            raise Rejected("not_found", "no active alarm %r" % (alarm_id,))
+        return {"acked": alarm_id}
+
+    def button_stuck(self, now_ms, name):
+        self.raise_alarm("button_stuck", now_ms, "button %s stuck" % name)
+
+    # ---- history ----------------------------------------------------------
+
+    def history(self, n=None, since_wall_s=None):
+        """Journal records, oldest first, as dicts both the UI and the
+        console read (seq, wall_s, now_ms, kind, data, text, amount_mu)."""
+        records = self.journal.read().records
+        if since_wall_s is not None:
+            records = [r for r in records if r[1] is not None and r[1] >= since_wall_s]
+        limit = _HISTORY_MAX if n is None else min(n, _HISTORY_MAX)
+        out = []
+        for seq, wall_s, now_ms, kind, data in records[-limit:]:
+            amount = None
+            if isinstance(data, dict):
+                for key in ("delivered_mu", "amount_mu", "mu"):
+                    if key in data:
+                        amount = data[key]
+                        break
+            out.append({"seq": seq, "wall_s": wall_s, "now_ms": now_ms, "kind": kind,
+                        "data": data, "amount_mu": amount,
+                        "text": kind.replace("_", " ")})
+        return out
+
+    # ---- config -----------------------------------------------------------
+
+    def config_get(self, path):
+        node = self.cfg if self.cfg is not None else self.config_store.backup()
+        if node is None:
+            raise KeyError("no valid config")
+        if path in ("", None):
+            return node
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(path)
+            node = node[part]
+        return node
+
+    def config_set(self, path, value):
+        """Validate the whole config with the new value, write it atomically
+        and apply it. Raises ValueError (ConfigError) and changes nothing."""
+        if self.cfg is None:
+            raise ValueError("no valid config to change: fix /config.json first")
+        parts = tuple(path.split("."))
+        self._set_path(parts, value, check_exists=True)
+        return self.config_get(path)
+
+    def _persist(self, parts, value):
+        if self.cfg is not None:
+            self._set_path(parts, value, check_exists=False)
+
+    def _set_path(self, parts, value, check_exists):
+        new = _deep_copy(self.cfg)
+        node = new
+        for part in parts[:-1]:
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(".".join(parts))
+            node = node[part]
+        if check_exists and parts[-1] not in node:
+            raise KeyError(".".join(parts))
+        node[parts[-1]] = value
+        saved = self.config_store.save(new)  # validates; raises and writes nothing if bad
+        self.cfg = saved
+        if self.engine is not None:
+            self.engine.apply_config(self.clock.now_ms(), saved)
+        try:
+            self.recorder.record(self.clock.now_ms(), "config", {"path": ".".join(parts)})
+        except OSError:
+            pass  # the config itself is saved; history of it is best effort
+
+    # ---- time and identity ------------------------------------------------
+
+    def wall_s(self):
+        return self.wall.wall_s(self.clock.now_ms())
+
+    def set_time(self, wall_s):
+        now = self.clock.now_ms()
+        self.wall.set(wall_s, now)
+        if self.engine is not None:
+            self.engine.set_wall_clock(now, wall_s)
+        if self.alarms_mgr.is_active("no_time"):
+            self.alarms_mgr.acknowledge("no_time", now)
+        try:
+            self.recorder.record(now, "time", {"wall_s": wall_s})
+        except OSError:
+            pass
+
+    def board_info(self):
+        return self.info
+
+    def version(self):
+        return self.info.get("version", "?")
+
+    def settings(self):
+        cfg = self.cfg
+        if cfg is None:
+            return [("config", "INVALID")]
+        lim = cfg["limits"]
+        return [
+            ("syringe", cfg["mechanics"]["syringe"]),
+            ("max bolus", _u(lim["max_bolus_mu"])),
+            ("max basal", _u(lim["max_basal_mu_per_h"]) + "/h"),
+            ("max 1h", _u(lim["max_per_hour_mu"])),
+            ("max 24h", _u(lim["max_per_24h_mu"])),
+            ("max IOB", _u(lim["max_iob_mu"])),
+            ("bolus rate", _u(cfg["delivery"]["bolus_rate_mu_per_min"]) + "/m"),
+            ("increment", _u(cfg["delivery"]["bolus_increment_mu"])),
+            ("confirm", "hold OK" if cfg["ui"]["require_button_confirm"] else "OFF"),
+            ("watchdog", "on" if cfg["safety"]["watchdog_enabled"] else "OFF"),
+            ("occlusion", self.occlusion_status),
+        ]
+
+
+def _u(mu):
+    return "%d.%02d" % (mu // 1000, mu % 1000 // 10)
+
+
+def _deep_copy(v):
+    if isinstance(v, dict):
+        return {k: _deep_copy(v[k]) for k in v}
+    if isinstance(v, list):
+        return [_deep_copy(x) for x in v]
+    return v

@@ -1,0 +1,140 @@
+# plunger-test: both
+# The pump facade as the buttons and the console use it, booted from flash
+# like the firmware: first boot, write-before-move, alarm gates, a bad
+# config, uncertain delivery after a reset, config changes, time.
+import json
+
+from app_rig import NOON_S, boot, kinds
+from delivery.errors import Rejected
+from testkit import raises
+
+
+def test_first_boot_writes_defaults_and_delivers_basal():
+    pump, notes, flash, _ = boot()
+    assert "/config.json" in flash.files
+    assert any("wrote the defaults" in n for n in notes)
+    s = pump.status(0)
+    assert s["state"] == "delivering"
+    assert s["basal_mu_per_h"] == 800  # the default profile, 0.8 U/h
+    assert s["delivery_blocked"] is False
+    assert pump.alarms() == []
+
+
+def test_bolus_is_journaled_before_any_step():
+    pump, _, _, clock = boot()
+    clock.t = 1000
+    r = pump.bolus(1000, 1500)
+    assert r["now_mu"] == 1500
+    assert kinds(pump)[-1] == "bolus_start"
+    assert pump.engine.steps_confirmed == 0  # nothing moved yet
+
+
+def test_delivery_stopping_alarm_blocks_motor_commands_until_acked():
+    pump, _, _, clock = boot()
+    pump.raise_alarm("occlusion", 0, "blocked line")
+    before = pump.status(0)
+    for call in (lambda: pump.bolus(0, 1000), lambda: pump.preview_bolus(0, 1000),
+                 lambda: pump.temp_basal(0, 30, percent=150)):
+        e = raises(Rejected, call)
+        assert e.code == "alarm_active" and "occlusion" in str(e)
+    after = pump.status(0)
+    assert after["bolus"] is None and after["temp"] is None
+    assert before["steps_commanded"] == after["steps_commanded"]
+    e = raises(Rejected, pump.ack_alarm, "empty")
+    assert e.code == "not_found"
+    pump.ack_alarm("occlusion")
+    assert pump.bolus(0, 1000)["now_mu"] == 1000
+
+
+def test_invalid_config_is_reported_and_nothing_delivers():
+    bad = {"version": 1, "limits": {"max_bolus_mu": 99999999}}
+    pump, notes, flash, _ = boot(config=bad)
+    assert pump.engine is None
+    ids = [a["id"] for a in pump.alarms()]
+    assert "config_error" in ids
+    assert any("limits.max_bolus_mu" in n for n in notes)
+    e = raises(Rejected, pump.bolus, 0, 1000)
+    assert e.code == "config_error"
+    assert pump.status(0)["delivery_blocked"] is True
+    # The bad file is never replaced behind the maker's back.
+    assert json.loads(flash.files["/config.json"]) == bad
+
+
+def test_reset_mid_bolus_is_uncertain_delivery_never_resumed():
+    pump, _, flash, clock = boot()
+    pump.bolus(0, 2000)
+    clock.t = 5000
+    pump.engine.plan(5000)  # some steps handed out, then the power goes
+    pump2, notes, _, _ = boot(flash=flash.reboot(), wall_s=NOON_S + 10)
+    ids = [a["id"] for a in pump2.alarms()]
+    assert "uncertain_delivery" in ids
+    s = pump2.status(0)
+    assert s["bolus"] is None  # never resumed
+    assert s["iob_mu"] >= 1900  # counted at its full amount
+    assert s["delivery_blocked"] is True
+    assert raises(Rejected, pump2.bolus, 0, 500).code == "alarm_active"
+
+
+def test_config_set_validates_persists_and_applies():
+    pump, _, flash, _ = boot()
+    raw = flash.files["/config.json"]
+    e = raises(ValueError, pump.config_set, "limits.max_bolus_mu", 26000)  # above the 25 U ceiling
+    assert "limits.max_bolus_mu" in str(e)
+    assert flash.files["/config.json"] == raw
+    raises(KeyError, pump.config_set, "limits.no_such_limit", 1)
+    pump.config_set("limits.max_bolus_mu", 2000)
+    assert json.loads(flash.files["/config.json"])["limits"]["max_bolus_mu"] == 2000
+    e = raises(Rejected, pump.bolus, 0, 2500)
+    assert e.code == "max_bolus"
+
+
+def test_profile_edits_survive_a_reboot():
+    pump, _, flash, _ = boot()
+    pump.set_profile(0, "work", [[0, 500], [480, 1200]])
+    pump.select_profile(0, "work")
+    pump2, _, _, _ = boot(flash=flash.reboot())
+    assert pump2.status(0)["profile"] == "work"
+    assert pump2.engine.profiles["work"] == [[0, 500], [480, 1200]]
+
+
+def test_unknown_time_raises_no_time_and_setting_it_clears():
+    pump, _, _, _ = boot(wall_s=None)
+    assert "no_time" in [a["id"] for a in pump.alarms()]
+    assert pump.status(0)["state"] == "no_time"
+    pump.set_time(NOON_S)
+    assert pump.wall_s() == NOON_S
+    assert pump.status(0)["state"] == "delivering"
+    assert "no_time" not in [a["id"] for a in pump.alarms()]
+
+
+def test_history_lists_records_for_ui_and_console():
+    pump, _, _, _ = boot()
+    pump.bolus(0, 500)
+    h = pump.history(3)
+    assert h[-1]["kind"] == "bolus_start"
+    assert h[-1]["amount_mu"] is None or h[-1]["amount_mu"] >= 0
+    assert set(("seq", "wall_s", "now_ms", "kind", "data", "text")) <= set(h[-1])
+
+
+class _FailingJournal:
+    def __init__(self, real):
+        self.real = real
+
+    def events(self, now_ms, events):
+        raise OSError(28)  # ENOSPC
+
+    def record(self, *a):
+        raise OSError(28)
+
+    def basal_total(self, *a):
+        pass
+
+
+def test_journal_failure_stops_delivery_with_storage_error():
+    pump, _, _, _ = boot()
+    pump.recorder = _FailingJournal(pump.recorder)
+    pump.bolus(0, 1000)
+    s = pump.status(0)
+    assert s["bolus"] is None  # stopped: it could not be recorded
+    assert "storage_error" in [a["id"] for a in pump.alarms()]
+    assert s["delivery_blocked"] is True
