@@ -180,3 +180,14 @@ def test_timer_and_reset_are_recorded_for_the_simulator():
     e = raises(machine.SimReset, machine.reset)
     assert e.cause == machine.HARD_RESET
     machine.detach()
+
+
+def test_rtc_runs_on_sim_time_and_forgets_on_power_loss():
+    w, now, events = _world()
+    rtc = machine.RTC()
+    assert rtc.datetime()[:3] == (2021, 1, 1)  # never set: power-on value
+    rtc.datetime((2026, 6, 1, 0, 8, 30, 0, 0))
+    now[0] += 90500
+    assert rtc.datetime() == (2026, 6, 1, 0, 8, 31, 30, 0)  # a Monday
+    w.power_lost()
+    assert rtc.datetime()[:3] == (2021, 1, 1)

@@ -74,6 +74,8 @@ class SimHost:
         self._feed = open(opts["console_feed"], "wb") if opts.get("console_feed") else None
         self._last_frame_count = -1
         self.world = world_mod.World(board, self.now_ms, self._on_event)
+        if opts.get("wall") not in (None, "unset"):
+            self.world.rtc_base_s = int(opts["wall"])  # a host set the clock before boot
         self.world.on_timer = self._timer_started
         self.world.on_wdt = self._wdt_started
         self.world.on_wdt_late = self._wdt_reset
@@ -287,6 +289,8 @@ class SimHost:
                 cause = e.cause
                 self._on_event("reset", {"why": e.why.replace(" ", "_")})
                 self.boot_base_ms += self.clock.now_ms() + self.off_ms
+                if cause == machine.PWRON_RESET:
+                    self.world.power_lost()
                 forget_modules(keep)
                 if end_ms is not None and self.boot_base_ms >= end_ms:
                     break

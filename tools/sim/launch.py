@@ -6,6 +6,8 @@
 #   --speed N              real time, N times faster (not headless)
 #   --flash DIR            the simulated board's filesystem (default build/sim-flash)
 #   --firmware DIR         firmware to boot (default firmware/; tests use stubs)
+#   --wall S|unset         RTC at start, seconds since 1970 UTC (default unset:
+#                          2021-01-01, as a board after power-on)
 #   --board FILE           board file copied to DIR/board.json (default boards/sim.json)
 #   --script FILE          scenario actions (see scenario.py)
 #   --csv FILE             record of every step and event
@@ -36,14 +38,14 @@ def setup_path(firmware):
         cpython_compat.install()
 
 
-_VALUE_OPTS = ("firmware", "hours", "speed", "flash", "board", "script", "csv", "console-feed",
+_VALUE_OPTS = ("firmware", "wall", "hours", "speed", "flash", "board", "script", "csv", "console-feed",
                "events", "keys")
 
 
 def parse(argv):
     opts = {"firmware": ROOT + "/firmware", "headless": False, "hours": None, "speed": 1, "flash": ROOT + "/build/sim-flash",
             "board": ROOT + "/boards/sim.json", "script": None, "csv": None,
-            "console_feed": None, "events": None, "keys": None}
+            "console_feed": None, "events": None, "keys": None, "wall": None}
     i = 0
     while i < len(argv):
         a = argv[i]

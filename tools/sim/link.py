@@ -38,7 +38,7 @@ def micropython_binary():
 class SimLink:
     def __init__(self, runtime="micropython", headless=False, hours=None, speed=1.0,
                  flash=None, board=None, script=None, csv=None, pty=True, echo_stdout=False,
-                 firmware=None, pty_link=None):
+                 firmware=None, pty_link=None, wall=None):
         self.frame = None  # latest 1024-byte display frame
         self.state = {}
         self.events = []  # (t_ms, kind, detail), newest last
@@ -61,6 +61,8 @@ class SimLink:
                "--speed", str(speed)]
         if headless:
             cmd.append("--headless")
+        if wall is not None:
+            cmd += ["--wall", str(wall)]
         for opt, val in (("--hours", hours), ("--board", board), ("--firmware", firmware), ("--script", script),
                          ("--csv", csv)):
             if val is not None:

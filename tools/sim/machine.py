@@ -364,6 +364,53 @@ class WDT:
             _world.wdt_fed(self)
 
 
+# ---- RTC -----------------------------------------------------------------------
+
+def _days_from_civil(y, m, d):
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+def _civil_from_days(z):
+    z += 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    m = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (m <= 2), m, doy - (153 * mp + 2) // 5 + 1
+
+
+RTC_POWER_ON_S = 1609459200  # 2021-01-01T00:00:00Z, where an RP2040's RTC starts
+
+
+class RTC:
+    """The board's real-time clock. It runs on the simulator's time and is
+    kept by the world, so it survives a watchdog reset but not a power cut
+    (then it starts again at 2021-01-01, as an RP2040's does)."""
+
+    def __init__(self, id=0):
+        pass
+
+    def datetime(self, dt=None):
+        if dt is None:
+            t = _world.rtc_wall_s() if _world is not None else RTC_POWER_ON_S
+            days, rest = divmod(t, 86400)
+            y, mo, d = _civil_from_days(days)
+            return (y, mo, d, (days + 3) % 7, rest // 3600, rest // 60 % 60, rest % 60, 0)
+        y, mo, d, _wd, h, mi, sec = dt[:7]
+        wall_s = _days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec
+        if _world is not None:
+            _world.rtc_set(wall_s)
+
+    def init(self, dt):
+        self.datetime(dt)
+
+
 # ---- Timer -------------------------------------------------------------------
 
 _timers = []  # running Timer objects; the simulator fires them on its clock

@@ -43,6 +43,10 @@ def parse(argv):
                                          "(and on `p` / scenario `screenshot`)")
     ap.add_argument("--board", default=os.path.join(ROOT, "boards", "sim.json"),
                     help="board file to simulate (default boards/sim.json)")
+    ap.add_argument("--wall", default=None,
+                    help="the board's RTC at start: 'now' (host UTC, default with the UI), "
+                         "'unset' (2021-01-01 as after power-on), or YYYY-MM-DDTHH:MM[:SS] UTC "
+                         "(headless default 2026-06-01T00:00, so runs repeat exactly)")
     ap.add_argument("--firmware", default=os.path.join(ROOT, "firmware"),
                     help="firmware folder to boot (default firmware/)")
     ap.add_argument("--flash", default=os.path.join(ROOT, "build", "sim-flash"),
@@ -54,7 +58,29 @@ def parse(argv):
         ap.error("--headless needs --hours H")
     if args.speed <= 0:
         ap.error("--speed must be above 0")
+    args.wall = wall_seconds(args.wall, args.headless, ap)
     return args
+
+
+HEADLESS_WALL_S = 1780272000  # 2026-06-01T00:00:00Z
+
+
+def wall_seconds(text, headless, ap):
+    import calendar
+    import time
+
+    if text is None:
+        return HEADLESS_WALL_S if headless else int(time.time())
+    if text == "now":
+        return int(time.time())
+    if text == "unset":
+        return "unset"
+    for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            return calendar.timegm(time.strptime(text, fmt))
+        except ValueError:
+            pass
+    ap.error("--wall: %r is not now, unset or YYYY-MM-DDTHH:MM[:SS]" % text)
 
 
 def save_shots(link, args, taken):
@@ -74,7 +100,7 @@ def main(argv=None):
     link = link_mod.SimLink(runtime=args.runtime, headless=args.headless, hours=args.hours,
                             speed=args.speed, flash=args.flash, board=args.board,
                             script=args.script, csv=args.csv, pty=not args.headless, firmware=args.firmware,
-                            pty_link=os.path.join(ROOT, "build", "sim.pty"),
+                            pty_link=os.path.join(ROOT, "build", "sim.pty"), wall=args.wall,
                             echo_stdout=not interactive)
     info = {"board": os.path.splitext(os.path.basename(args.board))[0],
             "runtime": args.runtime, "speed": "%g" % args.speed, "pty": link.pty_path}

@@ -32,6 +32,7 @@ HX711_CONVERSION_MS = 13  # 80 samples per second
 BATTERY_MV = 4000
 
 BUTTONS = ("up", "down", "ok", "back")
+RTC_POWER_ON_S = 1609459200  # 2021-01-01T00:00:00Z: an RP2040's RTC after power-on
 
 # Events a firmware-independent observer reports as physical violations.
 VIOLATIONS = ("step_while_disabled", "step_past_empty_stop", "step_past_home_stop")
@@ -85,6 +86,9 @@ class World:
         if kind in ("ssd1306", "sh1106"):
             self.display = oled.Oled(kind)
         self.display_addr = board["display"]["addr"]
+        # RTC: wall seconds at sim time rtc_at_ms, from power-on or a set.
+        self.rtc_base_s = RTC_POWER_ON_S
+        self.rtc_at_ms = 0
         self.wdt = None
         self.wdt_last_feed_ms = None
         self.on_wdt = None  # called when the firmware starts the watchdog
@@ -314,9 +318,23 @@ class World:
         if self.on_timer is not None:
             self.on_timer(timer)
 
+    # ---- real-time clock -------------------------------------------------------
+    def rtc_wall_s(self):
+        return self.rtc_base_s + (self.now_ms() - self.rtc_at_ms) // 1000
+
+    def rtc_set(self, wall_s):
+        self.rtc_base_s = int(wall_s)
+        self.rtc_at_ms = self.now_ms()
+        self.emit("rtc", wall_s=self.rtc_base_s)
+
+    def power_lost(self):
+        """No battery behind the RTC: it starts over at power-on."""
+        self.rtc_base_s = RTC_POWER_ON_S
+        self.rtc_at_ms = self.now_ms()
+
     def reboot(self):
-        """Power went away and came back: the board's RAM is gone, the
-        mechanics stay where they were."""
+        """The board starts again (power cut, watchdog, reset): its RAM is
+        gone, the mechanics stay where they were."""
         self.wdt = None
         self.wdt_last_feed_ms = None
         self.en_level = 1 if self.en_active_low else 0
