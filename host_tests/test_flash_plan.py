@@ -14,16 +14,17 @@ FLASH_SH = os.path.join(ROOT, "tools", "flash.sh")
 MPY_MAGIC = b"M\x06"
 
 
-def _dry_run(board):
-    res = subprocess.run([FLASH_SH, "--dry-run", "--board", board], capture_output=True,
-                         text=True, timeout=300)
+def _dry_run(board, stage):
+    res = subprocess.run([FLASH_SH, "--dry-run", "--board", board, "--build-dir", stage],
+                         capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
     puts = [line.split()[1] for line in res.stdout.splitlines() if line.startswith("  put ")]
     return res.stdout, puts
 
 
-def _check_board_files(board, platform, other):
-    out, puts = _dry_run(board)
+def _check_board_files(board, platform, other, tmp_path):
+    stage = str(tmp_path / "stage")
+    out, puts = _dry_run(board, stage)
     assert "/main.py" in puts and "/main.mpy" not in puts  # boots from source
     assert "/board.json" in puts and "/config.json" in puts
     code = [p for p in puts if p not in ("/main.py", "/board.json", "/config.json")]
@@ -36,7 +37,6 @@ def _check_board_files(board, platform, other):
     want = flash_plan.firmware_files(platform)
     assert sorted(p[1:] for p in code) == sorted(r[:-3] + ".mpy" for r in want if r != "main.py")
     # The staged build holds exactly the plan, and the .mpy files are real.
-    stage = os.path.join(ROOT, "build", "flash", board)
     staged = sorted("/" + os.path.relpath(os.path.join(d, n), stage)
                     for d, _, names in os.walk(stage) for n in names)
     assert staged == sorted(puts)
@@ -45,15 +45,15 @@ def _check_board_files(board, platform, other):
     with open(os.path.join(stage, "board.json")) as src, \
             open(os.path.join(ROOT, "boards", board + ".json")) as ref:
         assert src.read() == ref.read()
-    assert "dry run: built build/flash/%s, nothing sent" % board in out
+    assert "dry run: built %s, nothing sent" % os.path.relpath(stage, ROOT) in out
 
 
-def test_dry_run_rpi_pico_ships_rp2_backends_only():
-    _check_board_files("rpi_pico", "rp2", "esp32")
+def test_dry_run_rpi_pico_ships_rp2_backends_only(tmp_path):
+    _check_board_files("rpi_pico", "rp2", "esp32", tmp_path)
 
 
-def test_dry_run_esp32_ships_esp32_backends_only():
-    _check_board_files("esp32_devkitc", "esp32", "rp2")
+def test_dry_run_esp32_ships_esp32_backends_only(tmp_path):
+    _check_board_files("esp32_devkitc", "esp32", "rp2", tmp_path)
 
 
 def test_default_config_is_the_settings_defaults():
@@ -121,12 +121,15 @@ class FakeBoard:
 
 def _args(**kw):
     base = dict(board="rpi_pico", port=None, no_mpy=False, dry_run=False, console=False,
-                reset_config=False, mpy_cross=None, mpremote=None)
+                reset_config=False, mpy_cross=None, mpremote=None, build_dir=None)
     base.update(kw)
     return argparse.Namespace(**base)
 
 
 def _flash(board, **kw):
+    import tempfile
+
+    kw.setdefault("build_dir", tempfile.mkdtemp(prefix="plunger-flash-"))
     lines = []
     flash_plan.flash(_args(**kw), device=board, out=lines.append)
     return lines

