@@ -1,10 +1,10 @@
 """Render the simulator's terminal UI to a PNG, for the README.
 
-    .venv/bin/python tools/sim/tui_png.py [--out docs/screens/sim.png] [--minutes 30]
+    .venv/bin/python tools/sim/tui_png.py [--out docs/screens/sim.png] [--minutes 0.5]
                                           [--script FILE]
 
 Runs the real firmware headless on the sim board for a while (default: 30
-simulated minutes, a press of OK and a status command on the console), then
+simulated seconds, a press of OK and a status command on the console), then
 draws exactly what the terminal UI shows at that moment.
 """
 import argparse
@@ -26,7 +26,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "screens", "sim.png"))
-    ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--minutes", type=float, default=0.5,
+                    help="simulated minutes before the picture (short: the OLED may sleep)")
     ap.add_argument("--script", help="scenario file (default: press OK, type status)")
     ap.add_argument("--firmware", help="firmware folder (default firmware/)")
     ap.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython")
@@ -38,7 +39,7 @@ def main(argv=None):
             with open(script, "w") as f:
                 f.write(DEFAULT_SCRIPT)
         link = link_mod.SimLink(runtime=args.runtime, headless=True, hours=args.minutes / 60,
-                                flash=os.path.join(tmp, "flash"), script=script, pty=False,
+                                flash=os.path.join(tmp, "flash"), script=script, pty=False, wall=1780300800,  # 2026-06-01 08:00 UTC
                                 firmware=args.firmware)
         code = link.wait(600)
     info = {"board": "sim", "runtime": args.runtime, "speed": "1",
