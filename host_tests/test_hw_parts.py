@@ -148,16 +148,18 @@ def test_led_heartbeat_and_alarm():
 
     async def body():
         t = asyncio.create_task(hb.run())
-        await clock.sleep_ms(3000)
+        await clock.sleep_ms(4500)
         hb.set_mode(led.ALARM)
-        await clock.sleep_ms(2000)
+        await clock.sleep_ms(3000)
         hb.set_mode(led.OFF)
         await clock.sleep_ms(1500)
         t.cancel()
-    _run(clock, body, 7000)
-    ok = [t for t in rises if t < 3000]
-    alarm = [t for t in rises if 3000 <= t < 5000]
-    assert ok == [0, 1000, 2000]
-    assert len(alarm) == 4
+    _run(clock, body, 9000)
+    ok = [t for t in rises if t < 4500]
+    alarm = [t for t in rises if 4500 <= t < 7500]
+    assert ok == [0, 2000, 4000]  # a short blink every 2 s
+    # The OK blink's dark phase ends at 6000, then one blink a second.
+    assert alarm == [6000, 7000]
+    assert [t for t in rises if t >= 7500] == []  # off
     assert pin.value() == 0
     raises(ValueError, hb.set_mode, "disco")

@@ -109,7 +109,11 @@ class Buttons:
     """
 
     def __init__(self, pins, clock, active_low=True, debounce_ms=20, long_press_ms=800,
-                 repeat_ms=150, stuck_ms=30000, poll_ms=10):
+                 repeat_ms=150, stuck_ms=30000, poll_ms=10, irq_in_loop=False):
+        # irq_in_loop: the pins call their IRQ handler from the asyncio loop
+        # itself (the simulator), so a plain Event is safe. It matters: on the
+        # unix port a waiting ThreadSafeFlag makes every loop turn poll for
+        # 1 ms of real time, which would make simulated days crawl.
         self.clock = clock
         self.poll_ms = poll_ms
         self._pins = []
@@ -125,7 +129,7 @@ class Buttons:
         self._count = 0
         self.dropped = 0  # events lost because the consumer was too slow
         self.wake = asyncio.Event()
-        self._flag = _make_flag()
+        self._flag = _EventFlag() if irq_in_loop else _make_flag()
         self._irq = True
         for pin in self._pins:
             try:

@@ -1,12 +1,14 @@
-# Status LED heartbeat: a short blink every second says the event loop is
-# alive; fast even blinking says an alarm is waiting; off when asked.
+# Status LED heartbeat: a short blink every two seconds says the event loop
+# is alive; a blink every second says an alarm is waiting; off when asked.
+# Slow on purpose: each blink wakes the scheduler twice, on the board and in
+# simulated days alike.
 
 OK = "ok"
 ALARM = "alarm"
 OFF = "off"
 
 # (on_ms, off_ms) per mode
-_PATTERNS = {OK: (50, 950), ALARM: (250, 250)}
+_PATTERNS = {OK: (50, 1950), ALARM: (500, 500)}
 
 
 class Heartbeat:
