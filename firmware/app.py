@@ -8,9 +8,9 @@ import sys
 
 VERSION = "0.2.0"
 
-# Longest an idle monitor sleeps: the battery is read, alarm reminders are
-# sounded and the watchdog is fed on this beat.
-_MONITOR_MS = 2000
+# The monitor's beat: battery, alarm reminders, watchdog feeding. Half the
+# watchdog timeout, so one late turn never lets it bite; at most 4 s.
+_MONITOR_MAX_MS = 4000
 _BATTERY_EVERY_MS = 60000
 
 
@@ -35,6 +35,8 @@ class App:
         self.buttons = None
         self.motor = None
         self.gate = None
+        wdt_ms = board["wdt"]["timeout_ms"]
+        self.monitor_ms = min(_MONITOR_MAX_MS, wdt_ms // 2) if wdt_ms else _MONITOR_MAX_MS
 
     # ---- logging and safety -----------------------------------------------
 
@@ -73,13 +75,16 @@ class App:
         if exc is not None:
             sys.print_exception(exc, self.out)
 
+    def _wake_ui(self):
+        if self.buttons is not None:
+            self.buttons.wake.set()
+
     def _on_alarm(self, aid, detail):
         if self.console is not None:
             self.console.alarm({"id": aid, "message": detail})
         else:
             self.log("ALARM %s: %s" % (aid, detail))
-        if self.buttons is not None:
-            self.buttons.wake.set()  # the UI pops the alarm up at once
+        self._wake_ui()  # the UI pops the alarm up at once
 
     # ---- boot: state from flash --------------------------------------------
 
@@ -88,6 +93,7 @@ class App:
 
         self.pump, notes = boot_state.load(self.board, self.hw, self.clock, VERSION)
         self.pump.on_alarm = self._on_alarm
+        self.pump.on_change = self._wake_ui
         for n in notes:
             self.log(n)
 
@@ -128,7 +134,8 @@ class App:
         from ui.controller import UI
 
         b = self.board["buttons"]
-        self.buttons = Buttons(self.hw["buttons"], self.clock, active_low=b["active_low"])
+        self.buttons = Buttons(self.hw["buttons"], self.clock, active_low=b["active_low"],
+                               irq_in_loop=self.board["platform"] == "sim")
         display = self.hw.get("display")
         if display is None:
             import framebuf
@@ -159,8 +166,8 @@ class App:
         if ui is None:
             return False
         answer = []
-        ui.confirm("Console asks", _wrap(prompt), lambda *_a: answer.append(True))
-        screen = ui.top()
+        screen = ui.request_confirm("Console asks", _wrap(prompt),
+                                    lambda *_a: answer.append(True))
         self.buttons.wake.set()
         deadline = self.clock.now_ms() + timeout_ms
         while not answer and self.clock.now_ms() < deadline and screen in ui.stack:
@@ -196,7 +203,7 @@ class App:
                 late = self.gate.feed(now)
                 if late:
                     self.log("watchdog not fed: late tasks %s" % ",".join(late))
-            await clock.sleep_ms(_MONITOR_MS)
+            await clock.sleep_ms(self.monitor_ms)
 
     def _read_battery(self, now, battery):
         mv = battery.read_mv()

@@ -38,6 +38,7 @@ class Pump:
         self.battery_mv = None
         self.occlusion_status = "unknown"
         self.on_alarm = None  # app hook: called with (id, detail) when an alarm is raised
+        self.on_change = None  # app hook: called after every command (the screen redraws)
 
     # ---- plumbing ----------------------------------------------------------
 
@@ -85,6 +86,8 @@ class Pump:
             return getattr(eng, what)(now_ms, *args, **kwargs)
         finally:
             self.journal_events(now_ms)
+            if self.on_change is not None:
+                self.on_change()
 
     # ---- commands (Engine API, plus the gates above) -----------------------
 

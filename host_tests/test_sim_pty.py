@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools", "sim"))
@@ -95,16 +94,6 @@ def test_pumpctl_talks_to_the_simulated_pump_over_the_pty(tmp_path):
     assert res.stdout.strip() == '{"echo": "temp 150% 1h"}'
 
 
-def _console_in_app():
-    # The console package is wired in when app.py imports it.
-    with open(os.path.join(ROOT, "firmware", "app.py")) as f:
-        text = f.read()
-    return "import console" in text or "from console" in text
-
-
-@pytest.mark.skipif(not _console_in_app(), reason="firmware/app.py does not run the console yet")
-@pytest.mark.xfail(strict=False, reason="2026-11-22: status works over the pty, but the bolus "
-                   "is not confirmed by the simulated OK hold yet (under investigation)")
 def test_pumpctl_status_bolus_with_ok_and_history_on_the_real_firmware(tmp_path):
     link = _start(tmp_path)
     port = str(tmp_path / "sim.pty")

@@ -89,6 +89,21 @@ class UI:
     def confirm(self, title, lines, on_confirm, hold=True):
         self.push(Confirm(title, lines, on_confirm, self.confirm_hold_ms if hold else 0))
 
+    def request_confirm(self, title, lines, on_confirm):
+        """A delivery asked for from elsewhere (the console): screen on, the
+        hold-OK screen on top with a full menu timeout. Returns the screen,
+        so the caller can withdraw it when its own wait ends."""
+        now = self.clock.now_ms()
+        # Alarms waiting to pop up go first, under the question, so a popup
+        # can never land on top of it and take the OK press meant for it.
+        self._poll_alarms(now)
+        if not self.screen_on:
+            self._screen(True)
+        self._swallow = None  # the next press answers; it does not just wake the screen
+        self.last_input_ms = now
+        self.confirm(title, lines, on_confirm)
+        return self.top()
+
     def command(self, title, fn, *args, **kwargs):
         """Run one facade command; show what happened, or why not."""
         try:
@@ -158,7 +173,14 @@ class UI:
             return self.idle_check_ms
         top = self.top()
         want = top.tick_ms() if top is not None else None
-        return want or self.refresh_ms
+        if want:
+            return want
+        if top is None and not self._moving:
+            # The status screen only changes with the minute shown in its
+            # clock (commands and alarms wake the UI themselves): redraw at
+            # the next whole minute, not every second.
+            return 60000 - self._now_ms % 60000
+        return self.refresh_ms
 
     def _screen(self, on):
         self.screen_on = on
@@ -217,9 +239,30 @@ class UI:
         if top is not None:
             top.draw(self.fb, self, now_ms)
         else:
-            draw_status(self.fb, self.pump.status(now_ms), self._alarms,
-                        self.confirm_hold_ms == 0)
+            st = self.pump.status(now_ms)
+            self._moving = st.get("bolus") is not None
+            draw_status(self.fb, st, self._alarms, self.confirm_hold_ms == 0)
         return True
+
+    _moving = False  # a bolus runs: its progress bar wants refresh_ms
+
+    def frame_changed(self):
+        """True if the framebuffer differs from the last frame sent; a
+        display with no `buffer` is always sent. Skipping unchanged frames
+        saves a 25 ms I2C transfer per refresh on a board."""
+        buf = getattr(self.fb, "buffer", None)
+        if buf is None:
+            return True
+        last = self._last_frame
+        if last is None or len(last) != len(buf):
+            self._last_frame = bytearray(buf)
+            return True
+        if last == buf:
+            return False
+        last[:] = buf
+        return True
+
+    _last_frame = None
 
     # -- the task ------------------------------------------------------------------
     async def run(self, buttons):
@@ -240,7 +283,7 @@ class UI:
                         break
                     self.handle(ev[0], ev[1], now)
                 self.tick(now)
-                if self.render(now) and show is not None:
+                if self.render(now) and show is not None and self.frame_changed():
                     await show()
                 if self.tick_ms() < interval:
                     # A faster cadence is needed now (screen woke, hold started).

@@ -5,7 +5,7 @@
 
 ALARM_IDS = ("occlusion", "empty", "motor_fault", "config_error", "uncertain_delivery",
              "watchdog_reset", "low_reservoir", "low_battery", "no_time", "task_died",
-             "button_stuck")
+             "button_stuck", "storage_error")
 
 
 def alarm_in(line):
