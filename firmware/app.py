@@ -114,6 +114,7 @@ class App:
 
             self.motor = MotorLoop(pump, hw["stepper"], self.clock, hw.get("occlusion"),
                                    hw.get("endstops"), self.gate, self.log)
+            pump.on_ack = self.motor.cleared
             tasks.append(self.motor.run())
         if hw.get("buttons") is not None:
             tasks += self._ui_tasks(cfg)
@@ -155,7 +156,9 @@ class App:
     def _console_task(self, stream):
         from console.shell import Console
 
-        write = self.hw.get("console_write") or _stdout_write
+        # self.out is sys.stdout on a board; the simulator passes a tee that
+        # watches what the pump says (alarms) on its way to the terminal.
+        write = self.hw.get("console_write") or self.out.write
         self.console = Console(self.pump, self.clock.now_ms, write, self._confirm_on_device)
         return self.console.serve(stream)
 
@@ -193,6 +196,8 @@ class App:
             occ = self.hw.get("occlusion")
             if occ is not None:
                 pump.occlusion_status = occ.status()["text"]
+            if pump.engine is not None:
+                self._check_reservoir(now)
             due = pump.alarms_mgr.due(now)
             if due:
                 buzzer.pattern(_alarm_sound(due[0][1]))
@@ -204,6 +209,19 @@ class App:
                 if late:
                     self.log("watchdog not fed: late tasks %s" % ",".join(late))
             await clock.sleep_ms(self.monitor_ms)
+
+    def _check_reservoir(self, now):
+        pump = self.pump
+        low = pump.engine.status(now).get("reservoir_low")
+        if low and not pump.alarms_mgr.is_active("low_reservoir"):
+            if not self._low_reservoir_raised:
+                pump.raise_alarm("low_reservoir", now, "reservoir below %s mU"
+                                 % pump.cfg["reservoir"]["low_alert_mu"])
+                self._low_reservoir_raised = True  # once per refill
+        elif not low:
+            self._low_reservoir_raised = False
+
+    _low_reservoir_raised = False
 
     def _read_battery(self, now, battery):
         mv = battery.read_mv()
@@ -273,10 +291,6 @@ def _wrap(text, width=16):
         if part:
             lines.append(part)
     return lines[:4]
-
-
-def _stdout_write(text):
-    sys.stdout.write(text)
 
 
 def run(board, hw, clock, run_for_ms=None, out=None, make_watchdog=None):

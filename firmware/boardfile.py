@@ -56,6 +56,10 @@ SCHEMA = (
     ("force_sensor.kind", ("none", "hx711"), False, "none"),
     ("force_sensor.dout", OPT_PIN, False, None),
     ("force_sensor.sck", OPT_PIN, False, None),
+    # HX711 counts per gram of your load cell (calibrate with a known weight)
+    # and the force above the free-running zero that means a blocked line.
+    ("force_sensor.counts_per_g", ("int", 1, 1000000), False, 400),
+    ("force_sensor.threshold_g", ("int", 10, 5000), False, 300),
     ("tmc2209.uart", ("int", -1, 2), False, -1),
     ("tmc2209.tx", OPT_PIN, False, None),
     ("tmc2209.rx", OPT_PIN, False, None),

@@ -84,7 +84,8 @@ def _sensors(board, hw, clock, Pin):
         from drivers.hx711 import HX711
 
         force = HX711(Pin(fsen["dout"], Pin.IN), Pin(fsen["sck"], Pin.OUT, value=0))
-    hw["occlusion"] = Occlusion(force=force, diag=diag)
+    hw["occlusion"] = Occlusion(force=force, diag=diag, threshold_g=fsen["threshold_g"],
+                                counts_per_g=fsen["counts_per_g"])
     if board["buzzer"]["pin"] is not None:
         from machine import PWM
 

@@ -26,6 +26,10 @@ class MotorLoop:
         self.gate = gate
         self.log = log or _no_log
         self.moves = 0
+        # The force sensor reads the stopper's friction as well as the line's
+        # back-pressure, so its zero is taken while the plunger pushes freely:
+        # at boot, after a rewind and after an occlusion is cleared.
+        self.need_tare = occlusion is not None
         self.last_lateness_ms = 0  # how late the last move started vs its plan
 
     def _checkin(self, now_ms):
@@ -52,6 +56,8 @@ class MotorLoop:
             if self.endstops is not None and self.endstops.stuck():
                 self._stop(now, "motor_fault", "both end stops closed: switch stuck or miswired")
                 continue
+            if self.need_tare and self.occlusion.tare():
+                self.need_tare = False
             eng = self.pump.engine
             self.last_lateness_ms = now - wake_ms if now > wake_ms else 0
             direction, steps, rate_hz, wake_ms = eng.plan(now)
@@ -91,15 +97,23 @@ class MotorLoop:
             eng.unissued(now, steps - done)
         if reason == st.HOME or (direction < 0 and reason == st.DONE):
             eng.at_home(now)
+            self.need_tare = self.occlusion is not None
         if tripped:
-            self._stop(now, "occlusion", "blocked line (%s) after %d of %d steps"
-                       % (tripped, done, steps))
+            self._stop(now, "occlusion", "blocked line (%s, %s g over zero)"
+                       % (tripped, self.occlusion.force_g()))
         elif reason == st.EMPTY:
             self._stop(now, "empty", "syringe empty: plunger on the end stop")
         elif reason == st.FAULT or (reason == st.DONE and done != steps):
             self._stop(now, "motor_fault", "stepper issued %d of %d steps (%s)"
                        % (done, steps, reason))
         self.pump.journal_events(now)
+
+    def cleared(self, alarm_id):
+        """The user acknowledged alarm_id: an occlusion latch is released and
+        the sensor zeroed again before the next step."""
+        if alarm_id == "occlusion" and self.occlusion is not None:
+            self.occlusion.reset()
+            self.need_tare = True
 
     def _stop(self, now_ms, alarm, detail):
         self.stepper.fault()

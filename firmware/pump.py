@@ -39,6 +39,7 @@ class Pump:
         self.occlusion_status = "unknown"
         self.on_alarm = None  # app hook: called with (id, detail) when an alarm is raised
         self.on_change = None  # app hook: called after every command (the screen redraws)
+        self.on_ack = None  # app hook: called with the id of an acknowledged alarm
 
     # ---- plumbing ----------------------------------------------------------
 
@@ -177,6 +178,8 @@ class Pump:
             raise Rejected("storage_error", "could not record the acknowledgement: %r" % (e,))
         if not found:
             raise Rejected("not_found", "no active alarm %r" % (alarm_id,))
+        if self.on_ack is not None:
+            self.on_ack(alarm_id)
         return {"acked": alarm_id}
 
     def button_stuck(self, now_ms, name):
