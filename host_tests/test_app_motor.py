@@ -95,19 +95,47 @@ def test_empty_stop_mid_bolus_raises_empty_and_reports_exact_delivery():
     assert r.en.value() == 1  # motor disabled
 
 
-def test_occlusion_alarm_stops_the_motor():
-    class Tripped:
-        def sample(self, rate_hz=0):
-            return "force"
+class LoadCell:
+    """HX711 stand-in on the fake plunger: the stopper's friction while the
+    line is open; once blocked, 8 g more for every step pushed into it."""
 
-        def status(self):
-            return {"text": "force occluded"}
+    def __init__(self, obs):
+        self.obs = obs
+        self.blocked_from = None  # plunger position where the line closed
+
+    def read(self):
+        g = 150
+        if self.blocked_from is not None:
+            g += 8 * (self.obs.position - self.blocked_from)
+        return 8000 + g * 400
+
+
+def test_occlusion_stops_the_motor_until_acknowledged_and_resumed():
+    from drivers.occlusion import Occlusion
 
     r = Rig()
-    r.loop.occlusion = Tripped()
-    r.run_until(30 * 60000)
+    cell = LoadCell(r.obs)
+    r.loop.occlusion = Occlusion(force=cell, threshold_g=300, counts_per_g=400)
+    r.loop.need_tare = True
+    r.pump.on_ack = r.loop.cleared
+
+    async def script():
+        await r.clock.sleep_ms(10 * 60000)
+        cell.blocked_from = r.obs.position
+
+    r.run_until(HOUR_MS, script)
+    assert r.obs.errors == []
     assert "occlusion" in r.alarm_ids()
-    first = r.obs.steps
-    r.run_until(60 * 60000)
-    assert r.obs.steps == first  # nothing more until acknowledged
+    missed = r.obs.position - cell.blocked_from
+    assert 300 // 8 <= missed <= 300 // 8 + 2  # the threshold, confirmed on 2 samples
     assert r.en.value() == 1
+    stopped_at = r.obs.steps
+    r.run_until(2 * HOUR_MS)
+    assert r.obs.steps == stopped_at  # nothing moves while the alarm stands
+
+    cell.blocked_from = None  # the maker clears the line
+    r.pump.ack_alarm("occlusion")
+    r.pump.resume(r.clock.now_ms())
+    r.run_until(3 * HOUR_MS)
+    assert r.obs.steps > stopped_at  # basal runs again, the latch released
+    assert "occlusion" not in r.alarm_ids()
