@@ -74,6 +74,9 @@ class FakeFacade:
     def rewind(self, now_ms):
         self._rec("rewind")
 
+    def new_reservoir(self, now_ms, amount_mu):
+        self._rec("new_reservoir", amount_mu)
+
     def select_profile(self, now_ms, name):
         self._rec("select_profile", name)
         if name not in self.config["profiles"]:

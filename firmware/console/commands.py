@@ -151,6 +151,16 @@ def cmd_rewind(c, args):
     return Pending("rewind", "rewind the plunger to home", go)
 
 
+def cmd_refill(c, args):
+    # No motion, so no OK press: it only tells the pump what the new syringe
+    # holds, which is what makes "units left", "hours left" and the
+    # low-reservoir alarm meaningful.
+    _nargs(args, 1, 1, "refill U")
+    amount = parse.units_mu(args[0], "reservoir amount")
+    return ok("refill", c.facade.new_reservoir(c.now_ms(), amount),
+              "reservoir set to %s U" % format_mu(amount))
+
+
 # ---- profiles -----------------------------------------------------------
 
 def _segments(words):
@@ -446,6 +456,7 @@ HELP = {
                   "dispense water into a cup, weigh it, store the factor"),
     "prime": ("prime U", "fill the line (asks for OK; not counted as delivered)"),
     "rewind": ("rewind", "retract the plunger to home (asks for OK)"),
+    "refill": ("refill U", "a refilled syringe holds U units (after rewind)"),
     "version": ("version", "firmware version"),
     "board": ("board", "board description"),
     "log": ("log [level] [debug|info|warn|error]", "which log lines the console shows"),
@@ -470,6 +481,7 @@ def cmd_help(c, args):
 TABLE = {
     "status": cmd_status, "bolus": cmd_bolus, "cancel": cmd_cancel, "temp": cmd_temp,
     "suspend": cmd_suspend, "resume": cmd_resume, "prime": cmd_prime, "rewind": cmd_rewind,
+    "refill": cmd_refill,
     "profile": cmd_profile, "history": cmd_history, "alarms": cmd_alarms, "ack": cmd_ack,
     "config": cmd_config, "time": cmd_time, "calibrate": cmd_calibrate,
     "version": cmd_version, "board": cmd_board, "log": cmd_log, "json": cmd_json,
