@@ -8,6 +8,9 @@
 
 import json
 
+from dotpath import get as _get
+from dotpath import put as _set
+
 PIN = "pin"  # required pin
 OPT_PIN = "opt_pin"  # optional pin: absent or null means "not fitted"
 BOOL = "bool"
@@ -87,23 +90,6 @@ OUTPUT_FIELDS = ("stepper.step", "stepper.dir", "stepper.en", "buzzer.pin", "led
 
 class BoardError(ValueError):
     pass
-
-
-def _get(data, path):
-    node = data
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node
-
-
-def _set(out, path, value):
-    parts = path.split(".")
-    node = out
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
 
 
 def _check_pin(platform, field, value):

@@ -8,6 +8,8 @@
 # with start_min on a 30-minute grid, the first at 0, strictly increasing.
 
 from delivery.errors import ConfigError
+from dotpath import get as _get
+from dotpath import put as _set
 
 VERSION = 1
 
@@ -133,25 +135,6 @@ def check_segments(field, segs, ranges):
 
 def check_profile(field, segs, max_rate_mu_per_h):
     return check_segments(field, segs, ((0, max_rate_mu_per_h),))
-
-
-def _get(data, path):
-    node = data
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node
-
-
-def _set(out, path, value):
-    parts = path.split(".")
-    node = out
-    for part in parts[:-1]:
-        if part not in node:
-            node[part] = {}
-        node = node[part]
-    node[parts[-1]] = value
 
 
 def _check(path, kind, value):
