@@ -96,6 +96,10 @@ class App:
         self.pump.on_change = self._wake_ui
         for n in notes:
             self.log(n)
+        # Alarms from before the reset, or raised while booting, are said
+        # once on the console too (the screen pops them up itself).
+        for aid, _pri, detail in self.pump.alarms_mgr.active():
+            self.log("ALARM %s: %s" % (aid, detail))
 
     # ---- tasks ----------------------------------------------------------------
 
