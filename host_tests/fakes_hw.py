@@ -561,3 +561,25 @@ class FakeRP2:
         return deco
 
     high_delay = 1
+
+
+class VirtualRig:
+    """What every stepper test rig shares: run a body in virtual time up to
+    end_ms, or start one move and let it finish. Subclasses set self.clock
+    (tools/vclock.VirtualClock) and self.st (the stepper under test)."""
+
+    def run(self, body, end_ms):
+        import asyncio
+
+        from testkit import run_async
+
+        async def main():
+            task = asyncio.create_task(body())
+            await self.clock.run_until(end_ms)
+            task.cancel()
+        run_async(main())
+
+    def move_and_wait(self, direction, steps, rate_hz, end_ms):
+        async def body():
+            self.st.move(direction, steps, rate_hz)
+        self.run(body, end_ms)

@@ -1,25 +1,10 @@
 # plunger-test: both
 # The monotonic clock turns wrapping ticks into unbounded milliseconds.
 from clock import MonotonicClock
+from testkit import TICKS_MAX, FakeTicks, ticks_diff
 
-PERIOD = 1 << 30
-MAX = PERIOD - 1
-HALF = PERIOD // 2
-
-
-def _diff(a, b):
-    return ((a - b + HALF) & MAX) - HALF
-
-
-class FakeTicks:
-    def __init__(self, start):
-        self.t = start
-
-    def __call__(self):
-        return self.t
-
-    def advance(self, ms):
-        self.t = (self.t + ms) & MAX
+MAX = TICKS_MAX
+_diff = ticks_diff
 
 
 def test_counts_from_zero():

@@ -6,26 +6,11 @@
 from clock import MonotonicClock
 from delivery import settings
 from delivery.engine import Engine
+from testkit import TICKS_MAX, FakeTicks, ticks_diff
 
-PERIOD = 1 << 30
-MAX = PERIOD - 1
-HALF = PERIOD // 2
+MAX = TICKS_MAX
 W0 = 1700000000
-
-
-def _diff(a, b):
-    return ((a - b + HALF) & MAX) - HALF
-
-
-class FakeTicks:
-    def __init__(self, start):
-        self.t = start
-
-    def __call__(self):
-        return self.t
-
-    def advance(self, ms):
-        self.t = (self.t + ms) & MAX
+_diff = ticks_diff
 
 
 def _drive(start_ticks, commands, run_ms):

@@ -6,14 +6,14 @@ import asyncio
 
 from drivers import stepper
 from drivers.endstops import EndStops
-from fakes_hw import FakePin, HardwareViolation, StepperObserver, UsClock, stepper_cfg
-from testkit import raises, run_async
+from fakes_hw import FakePin, HardwareViolation, StepperObserver, UsClock, VirtualRig, stepper_cfg
+from testkit import raises
 from vclock import VirtualClock
 
 STEPS_PER_U = 442  # BD 3 mL + M8 + 200 x 16 (about 442.2 steps per unit)
 
 
-class Rig:
+class Rig(VirtualRig):
     def __init__(self, position=0, empty_at=None, home_at=None, stuck_empty=None, **cfg_over):
         self.cfg = stepper_cfg(**cfg_over)
         self.clock = VirtualClock()
@@ -31,18 +31,6 @@ class Rig:
 
     def en_active(self):
         return self.en.value() == (0 if self.cfg["en_active_low"] else 1)
-
-    def run(self, body, end_ms):
-        async def main():
-            task = asyncio.create_task(body())
-            await self.clock.run_until(end_ms)
-            task.cancel()
-        run_async(main())
-
-    def move_and_wait(self, direction, steps, rate_hz, end_ms):
-        async def body():
-            self.st.move(direction, steps, rate_hz)
-        self.run(body, end_ms)
 
 
 def test_en_inactive_at_construction():

@@ -2,19 +2,17 @@
 # The ESP32 RMT backend against a fake RMT that plays its pulse trains onto a
 # checked STEP pin: exact counts in chunks and in single-pulse (basal) mode,
 # exact count after cancel, end stops.
-import asyncio
 
 from drivers import stepper
 from drivers.endstops import EndStops
 from drivers.stepper_esp32 import RmtStepper
-from fakes_hw import FakePin, FakeRMT, StepperObserver, stepper_cfg
-from testkit import run_async
+from fakes_hw import FakePin, FakeRMT, StepperObserver, VirtualRig, stepper_cfg
 from vclock import VirtualClock
 
 STEPS_PER_U = 442
 
 
-class Rig:
+class Rig(VirtualRig):
     def __init__(self, position=0, empty_at=None, home_at=None, overtravel=0, **cfg_over):
         self.cfg = stepper_cfg(**cfg_over)
         self.clock = VirtualClock()
@@ -27,18 +25,6 @@ class Rig:
         self.obs = StepperObserver(self.step, self.dir, self.en, self.cfg, self.rmt,
                                    empty_pin=self.empty, home_pin=self.home, position=position,
                                    empty_at=empty_at, home_at=home_at, overtravel=overtravel)
-
-    def run(self, body, end_ms):
-        async def main():
-            task = asyncio.create_task(body())
-            await self.clock.run_until(end_ms)
-            task.cancel()
-        run_async(main())
-
-    def move_and_wait(self, direction, steps, rate_hz, end_ms):
-        async def body():
-            self.st.move(direction, steps, rate_hz)
-        self.run(body, end_ms)
 
 
 def test_fast_bolus_exact_in_chunks():

@@ -2,13 +2,11 @@
 # The RP2040 PIO backend's CPU side (feeding segments without blocking,
 # reading back X after a stop, end-stop IRQ) against a fake state machine
 # that keeps the program's FIFO rules and cycle counts.
-import asyncio
 import sys
 
 from drivers import pulse_math, stepper
 from drivers.endstops import EndStops
-from fakes_hw import FakePin, FakeRP2, FakeStateMachine, StepperObserver, stepper_cfg
-from testkit import run_async
+from fakes_hw import FakePin, FakeRP2, FakeStateMachine, StepperObserver, VirtualRig, stepper_cfg
 from vclock import VirtualClock
 
 STEPS_PER_U = 442
@@ -21,7 +19,7 @@ def _import_backend():
     return mod
 
 
-class Rig:
+class Rig(VirtualRig):
     def __init__(self, position=0, empty_at=None, home_at=None, **cfg_over):
         mod = _import_backend()
         self.cfg = stepper_cfg(**cfg_over)
@@ -42,18 +40,6 @@ class Rig:
         self.obs = StepperObserver(self.step, self.dir, self.en, self.cfg, self.sm,
                                    empty_pin=self.empty, home_pin=self.home, position=position,
                                    empty_at=empty_at, home_at=home_at)
-
-    def run(self, body, end_ms):
-        async def main():
-            task = asyncio.create_task(body())
-            await self.clock.run_until(end_ms)
-            task.cancel()
-        run_async(main())
-
-    def move_and_wait(self, direction, steps, rate_hz, end_ms):
-        async def body():
-            self.st.move(direction, steps, rate_hz)
-        self.run(body, end_ms)
 
 
 class _Delay:
