@@ -87,3 +87,23 @@ def test_idle_ui_sleeps_and_an_alarm_wakes_it():
     assert frames_hour <= 70  # ~1 per second for the first minute, then none
     assert ui.screen_on and disp.power[-1] == 1  # the alarm switched it on
     assert ui.buzzer.played == ["alarm_high"]
+
+
+def test_first_frame_is_drawn_at_start_and_unchanged_frames_are_not_resent():
+    clock = VirtualClock(start_ms=5000)  # mid-minute: the next clock tick is 55 s away
+    pins, buttons, pump, disp, ui = make(clock)
+
+    async def script():
+        tasks = [asyncio.create_task(buttons.run()), asyncio.create_task(ui.run(buttons))]
+        await clock.run_until(5100)
+        first = disp.frames
+        drawn = bytes(disp.buffer)
+        await clock.run_until(30000)  # nothing changes on the status screen
+        for t in tasks:
+            t.cancel()
+        return first, drawn
+
+    first, drawn = run_async(script())
+    assert first == 1  # the status screen is up at once, not at the next minute
+    assert drawn != bytes(1024)
+    assert disp.frames == 1  # the same frame is not sent again

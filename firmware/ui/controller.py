@@ -269,6 +269,7 @@ class UI:
         """The UI task. Shares the buttons' wake Event with its own ticker, so
         it sleeps until a button event or the next tick is due."""
         self._wake = buttons.wake
+        self._wake.set()  # draw the first frame now, not at the first tick
         ticker = asyncio.create_task(self._ticker())
         show = getattr(self.fb, "show_async", None)
         try:
