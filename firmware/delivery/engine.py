@@ -301,6 +301,10 @@ class Engine(Commands, Reports):
         return d
 
     def pop_events(self):
+        # The motor task asks after every plan(); most of the time there is
+        # nothing, and then no new list is made (no allocation per step).
         ev = self.events
+        if not ev:
+            return ()
         self.events = []
         return ev
