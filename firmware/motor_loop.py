@@ -25,12 +25,10 @@ class MotorLoop:
         self.endstops = endstops
         self.gate = gate
         self.log = log or _no_log
-        self.moves = 0
         # The force sensor reads the stopper's friction as well as the line's
         # back-pressure, so its zero is taken while the plunger pushes freely:
         # at boot, after a rewind and after an occlusion is cleared.
         self.need_tare = occlusion is not None
-        self.last_lateness_ms = 0  # how late the last move started vs its plan
 
     def _checkin(self, now_ms):
         if self.gate is not None:
@@ -43,7 +41,6 @@ class MotorLoop:
 
     async def run(self):
         clock = self.clock
-        wake_ms = clock.now_ms()
         while True:
             now = clock.now_ms()
             self._checkin(now)
@@ -59,7 +56,6 @@ class MotorLoop:
             if self.need_tare and self.occlusion.tare():
                 self.need_tare = False
             eng = self.pump.engine
-            self.last_lateness_ms = now - wake_ms if now > wake_ms else 0
             direction, steps, rate_hz, wake_ms = eng.plan(now)
             self.pump.journal_events(now)  # plan() may finish a bolus
             if steps:
@@ -76,7 +72,6 @@ class MotorLoop:
         motor = self.stepper
         occ = self.occlusion if direction > 0 else None
         motor.move(direction, steps, rate_hz)
-        self.moves += 1
         tripped = None
         while motor.busy():
             await self.clock.sleep_ms(_MOVE_POLL_MS)

@@ -117,9 +117,6 @@ def test_history_lists_records_for_ui_and_console():
 
 
 class _FailingJournal:
-    def __init__(self, real):
-        self.real = real
-
     def events(self, now_ms, events):
         raise OSError(28)  # ENOSPC
 
@@ -132,7 +129,7 @@ class _FailingJournal:
 
 def test_journal_failure_stops_delivery_with_storage_error():
     pump, _, _, _ = boot()
-    pump.recorder = _FailingJournal(pump.recorder)
+    pump.recorder = _FailingJournal()
     pump.bolus(0, 1000)
     s = pump.status(0)
     assert s["bolus"] is None  # stopped: it could not be recorded

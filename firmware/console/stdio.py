@@ -10,6 +10,3 @@ import sys
 def stdin_stream():
     return asyncio.StreamReader(sys.stdin)
 
-
-def stdout_write(text):
-    sys.stdout.write(text)
