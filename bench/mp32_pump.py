@@ -469,10 +469,24 @@ def basal_day(start_ms):
     out("basal_journal_bytes", pump.journal.bytes_written)
 
 
+def modules(names):
+    """Each module imported in its own call, in the order given: the heap
+    it adds (its bytecode, constants and module-level objects, plus what it
+    imports that is not loaded yet)."""
+    yield True
+    for name in names:
+        before = gc.mem_alloc()
+        __import__(name)
+        yield True
+        out("module_bytes", "%s %d" % (name, gc.mem_alloc() - before))
+
+
 mode = _ARGS["mode"]
 if mode == "pump":
     _steps.append(pump_days(int(_ARGS.get("days", "1")), int(_ARGS.get("seed", "1"))))
 elif mode == "basal":
     _steps.append(basal_day(int(_ARGS["start_ms"])))
+elif mode == "modules":
+    _steps.append(modules(_ARGS["names"].split(",")))
 else:
-    raise SystemExit("mp32_pump.py: MODE is pump or basal")
+    raise SystemExit("mp32_pump.py: MODE is pump, basal or modules")
