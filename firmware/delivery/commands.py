@@ -123,24 +123,37 @@ class Commands:
 
     # --- temp basal ---
 
-    def temp_basal(self, now_ms, duration_min, percent=None, rate_mu_per_h=None):
-        """Percent (0..250) of the scheduled rate or an absolute rate, for
-        15 min..24 h in 15-minute steps; replaces a running temp basal."""
+    def preview_temp_basal(self, now_ms, duration_min, percent=None, rate_mu_per_h=None):
+        """Check a temp basal; no change. -> {"duration_min", "peak_mu_per_h"}:
+        the highest rate it asks for on the active profile."""
         self._need_delivering()
         if (percent is None) == (rate_mu_per_h is None):
             raise Rejected("bad_request", "give either a percent or a rate")
         limits.check_range("bad_duration", "temp basal duration (min)", duration_min, 15,
                            settings.CEILINGS["temp_min"], 15)
-        cap = limits.limit(self.cfg, "max_temp_basal_mu_per_h")
+        cfg = self.cfg
+        cap = limits.limit(cfg, "max_temp_basal_mu_per_h")
         if percent is not None:
             limits.check_range("max_temp_percent", "temp basal percent", percent, 0,
                                settings.CEILINGS["temp_percent"])
-            peak = max_rate(self.profiles[self.profile_name])
-            limits.check_rate("max_temp_basal", "max temp basal",
-                              (peak * percent + 99) // 100, cap)
+            peak = (max_rate(self.profiles[self.profile_name]) * percent + 99) // 100
         else:
             limits.check_range("bad_rate", "temp basal rate (mU/h)", rate_mu_per_h, 0, 10 ** 9)
-            limits.check_rate("max_temp_basal", "max temp basal", rate_mu_per_h, cap)
+            peak = rate_mu_per_h
+        limits.check_rate("max_temp_basal", "max temp basal", peak, cap)
+        # What it delivers by itself must fit the hourly and daily limits
+        # (with what else runs, the delivery path holds basal at the limit).
+        limits.check_window("max_per_hour", "max per hour", peak,
+                            duration_min if duration_min < 60 else 60,
+                            limits.limit(cfg, "max_per_hour_mu"))
+        limits.check_window("max_per_24h", "max per 24 h", peak, duration_min,
+                            limits.limit(cfg, "max_per_24h_mu"))
+        return {"duration_min": duration_min, "peak_mu_per_h": peak}
+
+    def temp_basal(self, now_ms, duration_min, percent=None, rate_mu_per_h=None):
+        """Percent (0..250) of the scheduled rate or an absolute rate, for
+        15 min..24 h in 15-minute steps; replaces a running temp basal."""
+        self.preview_temp_basal(now_ms, duration_min, percent, rate_mu_per_h)
         self._sync(now_ms)
         if self.temp is not None:
             self._end_temp(now_ms, "replaced")
@@ -266,6 +279,7 @@ class Commands:
         self.profile_name = name
         self._invalidate()
         self.events.append(("profile", {"at_ms": now_ms, "name": name}))
+        self._note_temp_cap(now_ms)
 
     def set_profile(self, now_ms, name, segments):
         """Create or replace a profile: [[start_min, rate_mu_per_h], ...]."""
@@ -286,4 +300,6 @@ class Commands:
             self._invalidate()
         self.events.append(("profile", {"at_ms": now_ms, "name": name,
                                         "segments": [list(s) for s in segs]}))
+        if name == self.profile_name:
+            self._note_temp_cap(now_ms)
 
