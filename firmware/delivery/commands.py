@@ -225,6 +225,17 @@ class Commands:
         self.mode = "stopped"
         self.events.append(("stop", {"at_ms": now_ms, "reason": reason}))
 
+    def halt_quietly(self):
+        """Last resort when even stop_delivery() failed (out of memory):
+        end everything and plan nothing more, allocating nothing and
+        journaling nothing. Steps already handed out stay counted."""
+        self.mode = "stopped"
+        self.active_bolus = None
+        self.temp = None
+        self.prime_stream = None
+        self.rewind_left = 0
+        self.basal.due = self.basal_out
+
     # --- reservoir: prime, rewind, refill ---
 
     def prime(self, now_ms, amount_mu):
