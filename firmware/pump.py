@@ -66,7 +66,10 @@ class Pump:
         except Exception as e:  # MemoryError too: no bolus moves off the record
             self._storage_failed(now_ms, e)
             return False
-        eng.pop_events()
+        for kind, data in eng.pop_events():
+            if kind == "stop" and data.get("counted"):
+                # The counted reservoir ran out: an alarm, like the end stop.
+                self.raise_alarm("empty", now_ms, "reservoir counted empty: refill the syringe")
         return True
 
     def _storage_failed(self, now_ms, err):

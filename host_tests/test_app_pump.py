@@ -200,3 +200,43 @@ def test_out_of_memory_even_for_the_stop_still_halts_delivery():
     assert eng.active_bolus is None and eng.temp is None and eng.mode == "stopped"
     assert eng.plan(30 * 60000)[1] == 0
     assert eng.events == []
+
+
+def _run_motor(pump, t, end):
+    # The motor task's part that matters here: plan, journal, confirm.
+    eng = pump.engine
+    while t < end and not pump.alarms_mgr.delivery_blocked():
+        d, n, _hz, wake = eng.plan(t)
+        pump.journal_events(t)
+        eng.confirm(t, n)
+        t = wake
+    return t
+
+
+def test_counted_empty_reservoir_raises_the_empty_alarm():
+    # It used to stop delivery with no alarm at all.
+    pump, _, _, _ = boot()
+    pump.new_reservoir(0, 10)  # 4 steps at 0.8 U/h: gone in a minute
+    _run_motor(pump, 0, 3600000)
+    assert pump.engine.mode == "stopped"
+    ids = [a["id"] for a in pump.alarms()]
+    assert ids == ["empty"]
+    assert "refill" in pump.alarms()[0]["text"]
+    assert pump.status(0)["delivery_blocked"] is True
+
+
+def test_after_a_rewind_resume_asks_for_a_refill_first():
+    pump, _, _, _ = boot()
+    pump.suspend(0)
+    pump.rewind(0)
+    pump.engine.at_home(1000)
+    e = raises(Rejected, pump.resume, 1000)
+    assert e.code == "refill" and "refill" in str(e)
+    assert pump.engine.mode == "suspended"
+    # an empty syringe is not a refill: refused, nothing changes
+    e = raises(Rejected, pump.new_reservoir, 1000, 0)
+    assert e.code == "bad_amount"
+    assert pump.engine.reservoir_steps == 0
+    pump.new_reservoir(1000, 250000)
+    pump.resume(1000)
+    assert pump.status(1000)["state"] == "delivering"

@@ -192,6 +192,8 @@ class Commands:
             raise Rejected("not_suspended", "delivery is not suspended")
         if self.prime_stream is not None or self.rewinding:
             raise Rejected("busy", "a prime or rewind is still running")
+        if self.reservoir_steps == 0:
+            raise Rejected("refill", "the reservoir is empty: refill it (refill U) first")
         self._sync(now_ms)
         self.mode = "delivering"
         self.events.append(("resume", {"at_ms": now_ms}))
@@ -269,8 +271,9 @@ class Commands:
         return {"steps": steps}
 
     def new_reservoir(self, now_ms, amount_mu):
-        """A refilled syringe holding amount_mu."""
-        limits.check_range("bad_amount", "reservoir amount (mU)", amount_mu, 0,
+        """A refilled syringe holding amount_mu (at least 1 mU: an empty
+        syringe is not a refill, it is what rewind leaves)."""
+        limits.check_range("bad_amount", "reservoir amount (mU)", amount_mu, 1,
                            self.cfg["reservoir"]["capacity_mu"])
         if self.active_bolus is not None or self.prime_stream is not None:
             raise Rejected("busy", "a bolus or prime is running")

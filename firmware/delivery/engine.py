@@ -203,7 +203,8 @@ class Engine(Commands, Reports, Guard):
                 self.basal.due = self.basal_out
                 self._halt(now_ms)
                 self.mode = "stopped"
-                self.events.append(("stop", {"at_ms": now_ms, "reason": "empty"}))
+                self.events.append(("stop", {"at_ms": now_ms, "reason": "empty",
+                                             "counted": True}))
                 return
             self.basal_out += new_basal
             self.pending_basal += new_basal
