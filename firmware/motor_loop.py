@@ -60,8 +60,7 @@ class MotorLoop:
             self.pump.journal_events(now)  # plan() may finish a bolus
             if steps:
                 await self._move(eng, direction, steps, rate_hz)
-                self.pump.recorder.basal_total(self.clock.now_ms(),
-                                               eng.units.steps_to_mu_up(eng.basal_out))
+                self.pump.recorder.basal_total(self.clock.now_ms(), eng.basal_total_mu())
             now = clock.now_ms()
             delay = wake_ms - now
             if delay > _CHECKIN_MS:

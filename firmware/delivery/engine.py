@@ -83,6 +83,7 @@ class Engine(Commands, Reports, Guard):
         self.t_ms = now_ms  # the basal integral is complete up to here
         self.basal = BasalIntegrator(self.units.num, self.units.den)
         self.basal_out = 0
+        self.basal_mu_base = 0  # basal mU handed out before the last mechanics change
         self.temp = None
         self.active_bolus = None
         self.prime_stream = None

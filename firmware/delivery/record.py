@@ -37,6 +37,17 @@ class DeliveryRecord:
         b = at_ms // BUCKET_MS % _SLOTS
         self.bolus[b] -= bolus_steps
 
+    def rescale(self, old_units, num, den):
+        """The microstep changed size (mechanics, calibration): restate every
+        bucket in new steps of num/den per mU, rounded up so no past dose
+        counts less than it was."""
+        a = old_units.den * num  # new steps = old steps x a / b
+        b = old_units.num * den
+        for i in range(_SLOTS):
+            if self.ids[i] is not None:
+                self.total[i] = -(-self.total[i] * a // b)
+                self.bolus[i] = -(-self.bolus[i] * a // b)
+
     def sum_total(self, now_ms, window_ms):
         """Steps delivered in the buckets overlapping (now - window, now]."""
         last = now_ms // BUCKET_MS

@@ -16,6 +16,11 @@ class Reports:
     def iob_mu(self, now_ms):
         return int(self.record.bolus_iob_steps(now_ms, self.curve) * self.mu_per_step + 0.5)
 
+    def basal_total_mu(self):
+        """Basal handed out since boot, mU rounded up, never going back when
+        the mechanics change (the recorder journals its increase)."""
+        return self.basal_mu_base + self.units.steps_to_mu_up(self.basal_out)
+
     def delivered_mu(self, now_ms, window_ms):
         # Rounded up: what the limits count must never be less than the truth.
         return self.units.steps_to_mu_up(self.record.sum_total(now_ms, window_ms))
@@ -139,6 +144,12 @@ class Reports:
         if rebase:
             res_mu = None if self.reservoir_steps is None else \
                 self.units.steps_to_mu(self.reservoir_steps)
+            # The basal total journaled so far carries on from here, and the
+            # record behind the limits and IOB keeps its amounts in units.
+            self.basal_mu_base += self.units.steps_to_mu_up(self.basal_out)
+            self.record.rescale(self.units, num, den)
+            self.capped_steps = 0
+            self.room = 0
             self.units = mechanics.Units(num, den)
             self.mu_per_step = den / num
             self.travel_steps = mechanics.travel_steps(cfg["mechanics"], self.drive[0],
