@@ -142,14 +142,34 @@ class Pump:
         return self._run(now_ms, "new_reservoir", amount_mu)
 
     def select_profile(self, now_ms, name):
+        # Everything is checked (engine, then the whole config) before
+        # anything changes, in RAM or on flash.
+        self._need_engine().preview_select_profile(now_ms, name)
+        cfg = self._checked(("active_profile",), name)
         result = self._run(now_ms, "select_profile", name)
-        self._persist(("active_profile",), name)
+        self._save(cfg)
         return result
 
     def set_profile(self, now_ms, name, segments):
-        result = self._run(now_ms, "set_profile", name, segments)
-        self._persist(("profiles", name), [list(s) for s in self.engine.profiles[name]])
+        segs = self._need_engine().preview_set_profile(now_ms, name, segments)
+        cfg = self._checked(("profiles", name), segs)
+        result = self._run(now_ms, "set_profile", name, segs)
+        self._save(cfg)
         return result
+
+    def _checked(self, parts, value):
+        # The config with one more change, validated; None while there is no
+        # valid config to change (the engine change then stays in RAM).
+        if self.cfg is None:
+            return None
+        try:
+            return self._new_config(parts, value, check_exists=False)
+        except ValueError as e:
+            raise Rejected("config_error", str(e))
+
+    def _save(self, cfg):
+        if cfg is not None:
+            self.cfg = self.config_store.save(cfg)
 
     def calculate_bolus(self, now_ms, carbs_g, bg_mg_dl):
         return self._need_engine().calculate_bolus(now_ms, carbs_g, bg_mg_dl)
@@ -238,19 +258,35 @@ class Pump:
         return node
 
     def config_set(self, path, value):
-        """Validate the whole config with the new value, write it atomically
-        and apply it. Raises ValueError (ConfigError) and changes nothing."""
+        """Validate the whole config with the new value, check the engine
+        can take it, then write it atomically and apply it. Raises
+        ValueError (ConfigError) or Rejected and changes nothing, in RAM or
+        on flash."""
         if self.cfg is None:
             raise ValueError("no valid config to change: fix /config.json first")
-        parts = tuple(path.split("."))
-        self._set_path(parts, value, check_exists=True)
+        cfg = self.preview_config_set(path, value)
+        saved = self.config_store.save(cfg)
+        self.cfg = saved
+        if self.engine is not None:
+            self.engine.apply_config(self.clock.now_ms(), saved)
+            self.journal_events(self.clock.now_ms())  # a limit may have cut a bolus
+        try:
+            self.recorder.record(self.clock.now_ms(), "config", {"path": path})
+        except Exception:
+            pass  # the config itself is saved; history of it is best effort
         return self.config_get(path)
 
-    def _persist(self, parts, value):
-        if self.cfg is not None:
-            self._set_path(parts, value, check_exists=False)
+    def preview_config_set(self, path, value):
+        """The validated config config_set(path, value) would apply; raises
+        (ValueError, Rejected) as config_set would and changes nothing."""
+        if self.cfg is None:
+            raise ValueError("no valid config to change: fix /config.json first")
+        cfg = self._new_config(tuple(path.split(".")), value, check_exists=True)
+        if self.engine is not None:
+            self.engine.check_config(self.clock.now_ms(), cfg)
+        return cfg
 
-    def _set_path(self, parts, value, check_exists):
+    def _new_config(self, parts, value, check_exists):
         new = _deep_copy(self.cfg)
         node = new
         for part in parts[:-1]:
@@ -260,14 +296,7 @@ class Pump:
         if check_exists and parts[-1] not in node:
             raise KeyError(".".join(parts))
         node[parts[-1]] = value
-        saved = self.config_store.save(new)  # validates; raises and writes nothing if bad
-        self.cfg = saved
-        if self.engine is not None:
-            self.engine.apply_config(self.clock.now_ms(), saved)
-        try:
-            self.recorder.record(self.clock.now_ms(), "config", {"path": ".".join(parts)})
-        except OSError:
-            pass  # the config itself is saved; history of it is best effort
+        return self.config_store.validate(new)  # raises, writes nothing, if bad
 
     # ---- time and identity ------------------------------------------------
 

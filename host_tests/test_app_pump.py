@@ -240,3 +240,41 @@ def test_after_a_rewind_resume_asks_for_a_refill_first():
     pump.new_reservoir(1000, 250000)
     pump.resume(1000)
     assert pump.status(1000)["state"] == "delivering"
+
+
+def test_a_refused_config_change_changes_nothing_in_ram_or_on_flash():
+    # During an extended bolus `config set mechanics.lead_um 2000` answered
+    # "error: mechanics change while a bolus..." yet config get said 2000 and
+    # so did /config.json; the same for calibrate mass during a prime.
+    pump, _, flash, _ = boot()
+    raw = flash.files["/config.json"]
+    pump.bolus(0, 0, 2000, 60)
+    e = raises(Rejected, pump.preview_config_set, "mechanics.lead_um", 2000)
+    assert e.code == "busy"
+    e = raises(Rejected, pump.config_set, "mechanics.lead_um", 2000)
+    assert e.code == "busy"
+    assert pump.config_get("mechanics.lead_um") == 1250
+    assert pump.engine.cfg["mechanics"]["lead_um"] == 1250
+    assert flash.files["/config.json"] == raw
+    pump.cancel_bolus(0)
+    pump.suspend(0)
+    pump.prime(0, 1000)
+    raises(Rejected, pump.config_set, "mechanics.calibration_ppm", 1020304)
+    assert pump.config_get("mechanics.calibration_ppm") == 1000000
+    assert flash.files["/config.json"] == raw
+
+
+def test_a_refused_profile_change_changes_nothing_in_ram_or_on_flash():
+    pump, _, flash, _ = boot()
+    raw = flash.files["/config.json"]
+    before = [list(s) for s in pump.engine.profiles["default"]]
+    # 3 U/h all day is within max basal but is 72 U a day: above the 24 h
+    # limit once it is lowered to 50 U (and the config would be invalid)
+    pump.config_set("limits.max_per_24h_mu", 50000)
+    raw = flash.files["/config.json"]
+    e = raises(Rejected, pump.set_profile, 0, "default", [[0, 3000]])
+    assert e.code == "max_per_24h"
+    assert pump.engine.profiles["default"] == before
+    assert flash.files["/config.json"] == raw
+    e = raises(Rejected, pump.select_profile, 0, "nope")
+    assert e.code == "no_profile" and flash.files["/config.json"] == raw

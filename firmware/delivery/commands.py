@@ -287,16 +287,19 @@ class Commands:
     # --- profiles ---
 
     def select_profile(self, now_ms, name):
-        if name not in self.profiles:
-            raise Rejected("no_profile", "no profile named %r" % (name,))
+        self.preview_select_profile(now_ms, name)
         self._sync(now_ms)
         self.profile_name = name
         self._invalidate()
         self.events.append(("profile", {"at_ms": now_ms, "name": name}))
         self._note_temp_cap(now_ms)
 
-    def set_profile(self, now_ms, name, segments):
-        """Create or replace a profile: [[start_min, rate_mu_per_h], ...]."""
+    def preview_select_profile(self, now_ms, name):
+        if name not in self.profiles:
+            raise Rejected("no_profile", "no profile named %r" % (name,))
+
+    def preview_set_profile(self, now_ms, name, segments):
+        """Check a profile; no change. -> its segments as lists."""
         if not isinstance(name, str) or not 1 <= len(name) <= 16:
             raise Rejected("bad_profile", "profile names are 1..16 characters")
         if name not in self.profiles and len(self.profiles) >= _MAX_PROFILES:
@@ -308,6 +311,16 @@ class Commands:
             raise Rejected("bad_profile", str(e))
         for seg in segs:
             limits.check_rate("max_basal", "max basal", seg[1], cap)
+        day = settings.daily_mu(segs)
+        top = limits.limit(self.cfg, "max_per_24h_mu")
+        if day > top:
+            raise Rejected("max_per_24h", "profile delivers %s a day, above max per 24 h %s by %s"
+                           % (fmt_u(day), fmt_u(top), fmt_u(day - top)))
+        return segs
+
+    def set_profile(self, now_ms, name, segments):
+        """Create or replace a profile: [[start_min, rate_mu_per_h], ...]."""
+        segs = self.preview_set_profile(now_ms, name, segments)
         self._sync(now_ms)
         self.profiles[name] = segs
         if name == self.profile_name:

@@ -119,17 +119,24 @@ class Reports:
 
     # --- config ---
 
+    def check_config(self, now_ms, cfg):
+        """Would apply_config(now_ms, cfg) be refused? Raises Rejected if so,
+        changes nothing. -> True when it changes the size of a step."""
+        num, den = mechanics.steps_per_mu(cfg["mechanics"], self.drive[0], self.drive[1])
+        rebase = (num, den) != (self.units.num, self.units.den)
+        if rebase and (self.active_bolus is not None or self.prime_stream is not None
+                       or self.rewinding):
+            raise Rejected("busy", "mechanics change while a bolus, prime or rewind runs")
+        return rebase
+
     def apply_config(self, now_ms, cfg):
         """Use a new validated config from now_ms on: limits, speeds,
         increments, profiles, active profile and insulin curve at once. A
         running bolus keeps the rate it started with. A mechanics change
         re-bases the step conversion (refused while a bolus or prime runs);
         the reservoir keeps its amount in mU."""
+        rebase = self.check_config(now_ms, cfg)
         num, den = mechanics.steps_per_mu(cfg["mechanics"], self.drive[0], self.drive[1])
-        rebase = (num, den) != (self.units.num, self.units.den)
-        if rebase and (self.active_bolus is not None or self.prime_stream is not None
-                       or self.rewinding):
-            raise Rejected("busy", "mechanics change while a bolus, prime or rewind runs")
         self._sync(now_ms)
         self.cfg = cfg
         self.curve = Curve(cfg["insulin"]["dia_min"], cfg["insulin"]["peak_min"])
