@@ -193,7 +193,15 @@ class Pump:
         s["battery_mv"] = self.battery_mv
         s["occlusion"] = self.occlusion_status
         s["alarms"] = [a[0] for a in self.alarms_mgr.active()]
-        s["delivery_blocked"] = self.alarms_mgr.delivery_blocked() or self.engine is None
+        blocked = [a[0] for a in self.alarms_mgr.active() if KINDS[a[0]][1]]
+        s["delivery_blocked"] = bool(blocked) or self.engine is None
+        s["why"] = _why(s, blocked) if self.engine is not None else \
+            "no valid config: delivery is off (fix /config.json)"
+        if blocked:
+            # An alarm holds the motor whatever the engine would plan.
+            s["state"] = "stopped"
+            s["basal_mu_per_h"] = 0
+            s["hours_left"] = None
         return s
 
     # ---- alarms -----------------------------------------------------------
@@ -339,6 +347,25 @@ class Pump:
             ("watchdog", "on" if cfg["safety"]["watchdog_enabled"] else "OFF"),
             ("occlusion", self.occlusion_status),
         ]
+
+
+def _why(s, blocked):
+    # One sentence for what the pump is really doing, when it is not simply
+    # delivering: the console and the screen show it under the state.
+    if blocked:
+        return "stopped by alarm %s: acknowledge it, then resume" % ", ".join(blocked)
+    state = s["state"]
+    if s.get("refill"):
+        return "waiting for a refill: the reservoir is empty (refill U)"
+    if state == "stopped":
+        return "stopped (%s): resume to restart delivery" % (s.get("stop_reason") or "alarm")
+    if state == "suspended":
+        return "suspended: resume to restart basal"
+    if state == "no_time":
+        return "no time set: basal waits for the clock (time set)"
+    if s.get("capped"):
+        return "basal held back at the %s limit" % s["capped"].replace("_", " ")
+    return None
 
 
 def _u(mu):

@@ -278,3 +278,43 @@ def test_a_refused_profile_change_changes_nothing_in_ram_or_on_flash():
     assert flash.files["/config.json"] == raw
     e = raises(Rejected, pump.select_profile, 0, "nope")
     assert e.code == "no_profile" and flash.files["/config.json"] == raw
+
+
+def test_status_says_an_alarm_holds_the_motor():
+    # After a power cut during a bolus, status said "state delivering, basal
+    # 0.800 U/h" while uncertain_delivery kept the motor still.
+    pump, _, flash, clock = boot()
+    pump.bolus(0, 2000)
+    pump.engine.plan(5000)
+    pump2, _, _, _ = boot(flash=flash.reboot(), wall_s=NOON_S + 10)
+    s = pump2.status(0)
+    assert s["state"] == "stopped" and s["basal_mu_per_h"] == 0
+    assert "uncertain_delivery" in s["why"] and "acknowledge" in s["why"]
+
+
+def test_status_says_waiting_for_a_refill_and_refill_after_empty_works():
+    pump, _, _, _ = boot()
+    assert pump.status(0)["why"] is None
+    pump.suspend(0)
+    pump.rewind(0)
+    pump.engine.at_home(1000)
+    s = pump.status(1000)
+    assert s["state"] == "suspended" and "waiting for a refill" in s["why"]
+    # refill 0 used to leave the pump stopped even after refill 250
+    raises(Rejected, pump.new_reservoir, 1000, 0)
+    pump.new_reservoir(1000, 250000)
+    pump.resume(1000)
+    s = pump.status(1000)
+    assert s["state"] == "delivering" and s["basal_mu_per_h"] == 800 and s["why"] is None
+    # a counted empty reservoir: stopped by the empty alarm until acked and refilled
+    pump.new_reservoir(1000, 10)
+    _run_motor(pump, 1000, 3600000)
+    s = pump.status(3600000)
+    assert s["state"] == "stopped" and "empty" in s["why"]
+    pump.ack_alarm("empty")
+    s = pump.status(3600000)
+    assert s["state"] == "stopped" and s["stop_reason"] == "empty"
+    assert "waiting for a refill" in s["why"]
+    pump.new_reservoir(3600000, 250000)
+    pump.resume(3600000)
+    assert pump.status(3600000)["state"] == "delivering"

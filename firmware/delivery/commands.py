@@ -225,6 +225,7 @@ class Commands:
             self.rewinding = False
             self.position_steps = None
         self.mode = "stopped"
+        self.stop_reason = reason
         self.events.append(("stop", {"at_ms": now_ms, "reason": reason}))
 
     def halt_quietly(self):
@@ -232,6 +233,7 @@ class Commands:
         end everything and plan nothing more, allocating nothing and
         journaling nothing. Steps already handed out stay counted."""
         self.mode = "stopped"
+        self.stop_reason = "storage"
         self.active_bolus = None
         self.temp = None
         self.prime_stream = None

@@ -80,6 +80,7 @@ class Engine(Commands, Reports, Guard):
 
     def _reset_runtime(self, now_ms):
         self.mode = "delivering"  # or "suspended", "stopped"
+        self.stop_reason = None  # why it is "stopped": an alarm id or "empty"
         self.t_ms = now_ms  # the basal integral is complete up to here
         self.basal = BasalIntegrator(self.units.num, self.units.den)
         self.basal_out = 0
@@ -204,6 +205,7 @@ class Engine(Commands, Reports, Guard):
                 self.basal.due = self.basal_out
                 self._halt(now_ms)
                 self.mode = "stopped"
+                self.stop_reason = "empty"
                 self.events.append(("stop", {"at_ms": now_ms, "reason": "empty",
                                              "counted": True}))
                 return

@@ -53,6 +53,8 @@ class Reports:
             "delivered_24h_mu": self.delivered_mu(now_ms, 24 * _HOUR_MS),
             "steps_commanded": self.steps_commanded, "steps_confirmed": self.steps_confirmed,
             "capped": self.capped,  # the 1 h / 24 h limit holding basal back, or None
+            "stop_reason": self.stop_reason if self.mode == "stopped" else None,
+            "refill": res == 0,  # the reservoir is empty (after a rewind): refill it
         }
 
     def restore(self, now_ms, state):
