@@ -113,6 +113,24 @@ class Pump:
         self._check_motor_allowed("bolus")
         return eng.preview_bolus(now_ms, now_mu, extended_mu, duration_min)
 
+    def preview(self, now_ms, what, *args, **kwargs):
+        """Check engine command `what` behind the same gates as doing it,
+        without doing it: raises Rejected as the command would, returns the
+        engine's preview (for example preview(now, "prime", 2000) before
+        asking for OK). Every command has one: bolus, temp_basal, suspend,
+        resume, prime, rewind, new_reservoir, select_profile, set_profile."""
+        eng = self._need_engine()
+        if what in _MOTOR_COMMANDS:
+            self._check_motor_allowed(what)
+        return getattr(eng, "preview_" + what)(now_ms, *args, **kwargs)
+
+    def preview_prime(self, now_ms, amount_mu):
+        return self.preview(now_ms, "prime", amount_mu)
+
+    def preview_temp_basal(self, now_ms, duration_min, percent=None, rate_mu_per_h=None):
+        return self.preview(now_ms, "temp_basal", duration_min, percent=percent,
+                            rate_mu_per_h=rate_mu_per_h)
+
     def bolus(self, now_ms, now_mu, extended_mu=0, duration_min=0):
         return self._run(now_ms, "bolus", now_mu, extended_mu, duration_min)
 

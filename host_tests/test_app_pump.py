@@ -318,3 +318,19 @@ def test_status_says_waiting_for_a_refill_and_refill_after_empty_works():
     pump.new_reservoir(3600000, 250000)
     pump.resume(3600000)
     assert pump.status(3600000)["state"] == "delivering"
+
+
+def test_the_facade_checks_any_command_before_ok_without_doing_it():
+    pump, _, flash, _ = boot()
+    raw = flash.files["/config.json"]
+    assert raises(Rejected, pump.preview_prime, 0, 2000).code == "not_suspended"
+    pump.suspend(0)
+    assert raises(Rejected, pump.preview, 0, "prime", 50000).code == "max_prime"
+    assert pump.preview_prime(0, 1000)["steps"] == 442
+    assert pump.engine.prime_stream is None
+    pump.resume(0)
+    assert pump.preview_temp_basal(0, 60, percent=150)["peak_mu_per_h"] == 1200
+    assert pump.engine.temp is None
+    pump.raise_alarm("occlusion", 0, "x")
+    assert raises(Rejected, pump.preview, 0, "temp_basal", 60, percent=150).code == "alarm_active"
+    assert flash.files["/config.json"] == raw

@@ -1,6 +1,8 @@
 # The engine's commands. Each one checks everything first and raises
 # Rejected before changing anything, so a refused command leaves the engine
-# exactly as it was. Then it brings the basal integral up to now_ms (so the
+# exactly as it was. The checks of each command X are its own method
+# preview_X(now_ms, ...) (same arguments, no change), so a user interface can
+# refuse before it asks for the OK button. Then it brings the basal integral up to now_ms (so the
 # change takes effect at that instant), changes state and queues the journal
 # event. Engine (engine.py) inherits these.
 
@@ -179,21 +181,27 @@ class Commands:
         self._sync(now_ms)
         self._halt(now_ms)
 
-    def suspend(self, now_ms):
-        """Stop all delivery: the bolus and temp basal end (with events)."""
+    def preview_suspend(self, now_ms):
         if self.mode == "suspended":
             raise Rejected("already_suspended", "delivery is already suspended")
+
+    def suspend(self, now_ms):
+        """Stop all delivery: the bolus and temp basal end (with events)."""
+        self.preview_suspend(now_ms)
         self._stop_all(now_ms)
         self.mode = "suspended"
         self.events.append(("suspend", {"at_ms": now_ms}))
 
-    def resume(self, now_ms):
+    def preview_resume(self, now_ms):
         if self.mode == "delivering":
             raise Rejected("not_suspended", "delivery is not suspended")
         if self.prime_stream is not None or self.rewinding:
             raise Rejected("busy", "a prime or rewind is still running")
         if self.reservoir_steps == 0:
             raise Rejected("refill", "the reservoir is empty: refill it (refill U) first")
+
+    def resume(self, now_ms):
+        self.preview_resume(now_ms)
         self._sync(now_ms)
         self.mode = "delivering"
         self.events.append(("resume", {"at_ms": now_ms}))
@@ -242,14 +250,20 @@ class Commands:
 
     # --- reservoir: prime, rewind, refill ---
 
-    def prime(self, now_ms, amount_mu):
-        """Push amount_mu at the prime rate while suspended. Uses the
-        reservoir; not insulin on board, not in the daily totals."""
+    def preview_prime(self, now_ms, amount_mu):
+        """Check a prime (or a calibration dispense: the same motion into a
+        cup) before asking for OK; no change. -> {"amount_mu", "steps"}."""
         self._need_suspended("prime")
         limits.check_range("max_prime", "prime amount (mU)", amount_mu, 1,
                            settings.CEILINGS["prime_mu"])
         steps = self.units.mu_to_steps(amount_mu)
         self._need_reservoir(steps)
+        return {"amount_mu": amount_mu, "steps": steps}
+
+    def prime(self, now_ms, amount_mu):
+        """Push amount_mu at the prime rate while suspended. Uses the
+        reservoir; not insulin on board, not in the daily totals."""
+        steps = self.preview_prime(now_ms, amount_mu)["steps"]
         self._sync(now_ms)
         self.prime_stream = bolus_mod.at_rate(now_ms, steps,
                                               self.cfg["delivery"]["prime_rate_mu_per_min"],
@@ -257,12 +271,17 @@ class Commands:
         self.events.append(("prime", {"at_ms": now_ms, "amount_mu": amount_mu, "steps": steps}))
         return {"amount_mu": amount_mu, "steps": steps}
 
+    def preview_rewind(self, now_ms):
+        """Check a rewind; no change. -> {"steps"} it would retract."""
+        self._need_suspended("rewind")
+        return {"steps": self.position_steps if self.position_steps is not None
+                else self.travel_steps}
+
     def rewind(self, now_ms):
         """Retract to home while suspended: the steps pushed since the last
         rewind, or the whole travel when unknown. The reservoir is then empty
         until new_reservoir()."""
-        self._need_suspended("rewind")
-        steps = self.position_steps if self.position_steps is not None else self.travel_steps
+        steps = self.preview_rewind(now_ms)["steps"]
         self._sync(now_ms)
         self.rewind_left = steps
         self.rewinding = steps > 0
@@ -272,13 +291,16 @@ class Commands:
         self.events.append(("rewind", {"at_ms": now_ms, "steps": steps}))
         return {"steps": steps}
 
-    def new_reservoir(self, now_ms, amount_mu):
-        """A refilled syringe holding amount_mu (at least 1 mU: an empty
-        syringe is not a refill, it is what rewind leaves)."""
+    def preview_new_reservoir(self, now_ms, amount_mu):
         limits.check_range("bad_amount", "reservoir amount (mU)", amount_mu, 1,
                            self.cfg["reservoir"]["capacity_mu"])
         if self.active_bolus is not None or self.prime_stream is not None:
             raise Rejected("busy", "a bolus or prime is running")
+
+    def new_reservoir(self, now_ms, amount_mu):
+        """A refilled syringe holding amount_mu (at least 1 mU: an empty
+        syringe is not a refill, it is what rewind leaves)."""
+        self.preview_new_reservoir(now_ms, amount_mu)
         self._sync(now_ms)
         self.rewinding = False
         self.rewind_left = 0
