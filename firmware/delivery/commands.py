@@ -11,6 +11,7 @@ from micropython import const
 from delivery import bolus as bolus_mod
 from delivery import calculator, limits, settings
 from delivery.errors import ConfigError, Rejected, fmt_u
+from delivery.guard import DAY_WINDOW_MS, HOUR_WINDOW_MS
 from delivery.profile import max_rate
 from delivery.temp_basal import TempBasal
 
@@ -76,9 +77,9 @@ class Commands:
             raise Rejected("below_increment", "bolus %s rounds down to 0 U at the %s increment"
                            % (fmt_u(now_mu + extended_mu), fmt_u(inc)))
         limits.check_amount("max_bolus", "max bolus", total, limits.limit(cfg, "max_bolus_mu"))
-        limits.check_total("max_per_hour", "max per hour", self.delivered_mu(now_ms, _HOUR_MS),
+        limits.check_total("max_per_hour", "max per hour", self.delivered_mu(now_ms, HOUR_WINDOW_MS),
                            total, limits.limit(cfg, "max_per_hour_mu"))
-        limits.check_total("max_per_24h", "max per 24 h", self.delivered_mu(now_ms, _DAY_MS),
+        limits.check_total("max_per_24h", "max per 24 h", self.delivered_mu(now_ms, DAY_WINDOW_MS),
                            total, limits.limit(cfg, "max_per_24h_mu"))
         limits.check_total("max_iob", "max IOB", self.iob_mu(now_ms), total,
                            limits.limit(cfg, "max_iob_mu"))

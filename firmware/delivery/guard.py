@@ -28,8 +28,13 @@ from delivery import limits
 from delivery.profile import max_rate
 from delivery.record import BUCKET_MS
 
-_HOUR_MS = const(3600000)
-_DAY_MS = const(86400000)
+# The windows the limits count: one record bucket longer than the hour and
+# the day. Steps are recorded when handed to the stepper and leave it a
+# little later (a batch takes seconds); the extra bucket keeps a step counted
+# until well after it physically left the window, so the limits hold for the
+# steps' real times, not only for the record's.
+HOUR_WINDOW_MS = const(3900000)  # 1 h + BUCKET_MS
+DAY_WINDOW_MS = const(86700000)  # 24 h + BUCKET_MS
 
 
 class Guard:
@@ -39,9 +44,9 @@ class Guard:
         u = self.units
         rec = self.record
         rh = u.mu_to_steps(limits.limit(self.cfg, "max_per_hour_mu")) \
-            - rec.sum_total(now_ms, _HOUR_MS)
+            - rec.sum_total(now_ms, HOUR_WINDOW_MS)
         rd = u.mu_to_steps(limits.limit(self.cfg, "max_per_24h_mu")) \
-            - rec.sum_total(now_ms, _DAY_MS)
+            - rec.sum_total(now_ms, DAY_WINDOW_MS)
         if rh <= rd:
             return (rh if rh > 0 else 0), "max_per_hour"
         return (rd if rd > 0 else 0), "max_per_24h"

@@ -3,7 +3,7 @@
 #
 # Rolling windows ("last hour", "last 24 h") count every bucket that overlaps
 # the window, so they may look back up to 5 minutes further than asked:
-# the limits err on the strict side. Amounts stay in microsteps, exact, and
+# the limits err on the strict side (and ask for one bucket more, guard.py). Amounts stay in microsteps, exact, and
 # turn into milliunits only when summed.
 
 from micropython import const
