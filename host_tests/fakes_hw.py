@@ -212,47 +212,58 @@ class StepperObserver:
 
 
 class FakeRMT:
-    """esp32.RMT stand-in: write_pulses() plays the levels onto a FakePin at
-    once, on its own microsecond cursor (it is also the observer's clock);
-    the write counts as "in progress" until the virtual clock passes its
-    end. Fails on what the real one rejects or would block on."""
+    """esp32.RMT stand-in: write_pulses() is decoded by the documented
+    encoding (rmt_check.decode: modes, 1..32767 ticks, idle level after)
+    and played onto a FakePin at once, on its own microsecond cursor (it is
+    also the observer's clock); the write counts as "in progress" until the
+    virtual clock passes its end. Fails on what the real one rejects or
+    would block on. `log` keeps every decoded item list when keep_items."""
 
-    def __init__(self, step, clock):
+    def __init__(self, step, clock, resolution_hz=1000000, clock_div=None, idle_level=False):
+        import rmt_check
+
+        self._check = rmt_check
         self.step = step
         self.clock = clock
-        self.cursor_us = 0
-        self.busy_until_us = 0
+        self.tick_ns = rmt_check.tick_ns(resolution_hz, clock_div)
+        self.idle = 1 if idle_level else 0
+        self.cursor_ns = 0
+        self.busy_until_ns = 0
         self.writes = 0
         self.pulses = 0
+        self.keep_items = False
+        self.log = []
 
     def now_us(self):
-        self.cursor_us = max(self.cursor_us, self.clock.now_ms() * 1000)
-        return self.cursor_us
+        self.cursor_ns = max(self.cursor_ns, self.clock.now_ms() * 1000000)
+        return self.cursor_ns // 1000
 
     def delay_us(self, us):
         self.now_us()
-        self.cursor_us += us
+        self.cursor_ns += us * 1000
 
     def wait_done(self, timeout=0):
         if timeout > 0:
             return True  # blocking wait: the write ends (cursor already there)
-        return self.clock.now_ms() * 1000 >= self.busy_until_us
+        return self.clock.now_ms() * 1000000 >= self.busy_until_ns
 
     def write_pulses(self, duration, data=True):
         if not self.wait_done():
             raise HardwareViolation("write_pulses while busy would block the event loop")
-        level = 1 if data else 0
+        try:
+            items = self._check.decode(duration, data)
+        except self._check.RmtEncodingError as e:
+            raise HardwareViolation(str(e))
+        if self.keep_items:
+            self.log.append(items)
         self.now_us()
-        for d in duration:
-            if not 1 <= d <= 32767:
-                raise HardwareViolation("RMT duration %d outside 1..32767" % d)
-            self.step.value(level)
-            if level:
+        for level, ticks in items:
+            if level and not self.step.value():
                 self.pulses += 1
-            self.cursor_us += d
-            level ^= 1
-        self.step.value(0)  # idle level
-        self.busy_until_us = self.cursor_us
+            self.step.value(level)
+            self.cursor_ns += ticks * self.tick_ns
+        self.step.value(self.idle)
+        self.busy_until_ns = self.cursor_ns
         self.writes += 1
 
 
