@@ -14,7 +14,7 @@ import threading
 import tty
 
 import pumpctl_lib
-from test_console_fakes import FakeFacade
+from test_console_fakes import FakeFacade, FakeGates
 
 from console.shell import Console
 
@@ -56,7 +56,7 @@ class PtyPump:
         def write(s):
             os.write(self.master, s.encode())
 
-        self.console = Console(self.facade, lambda: 1000, write, confirmer)
+        self.console = Console(self.facade, lambda: 1000, write, confirmer, gates=FakeGates())
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
