@@ -23,9 +23,10 @@ def run(c, cmd, args):
         v = c.facade.config_get(_path(args[1]))
         return ok("config", {"path": args[1], "value": v}, "%s = %s" % (args[1], render.show(v)))
     if sub == "set":
-        nargs(args, 3, 3, "config set PATH VALUE")
+        if len(args) < 3:
+            raise Usage("usage: config set PATH VALUE")
         path = _path(args[1])
-        value = _value(args[2])
+        value = _value(" ".join(args[2:]))  # a JSON object may hold spaces
         plan = c.gates.plan_config_set(c.facade, path, value)  # raises: nothing asked
 
         def go():
