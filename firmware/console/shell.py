@@ -70,9 +70,7 @@ class Console:
         write(str): the serial output; confirmer: async (prompt, timeout_ms)
         -> bool, True when OK was pressed in time; gates: the confirmation
         policy and dry-run checks (firmware/gates.py, the default)."""
-        if gates is None:
-            import gates
-        self.gates = gates
+        self._gates = gates  # None: firmware/gates.py, imported on first use
         self.facade = facade
         self.now_ms = now_ms
         self.write = write
@@ -85,6 +83,14 @@ class Console:
         self.calibration = None  # mU dispensed, waiting for the weighed mass
         self.busy = False  # a command (or its OK wait) is running
         self.restarts = 0  # times the reader task recovered from an exception
+
+    @property
+    def gates(self):
+        if self._gates is None:
+            import gates
+
+            self._gates = gates
+        return self._gates
 
     def set_json(self, on):
         self.json = on
