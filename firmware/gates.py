@@ -187,11 +187,16 @@ def check_resume(pump):
         raise Rejected("busy", "a prime or rewind is still running")
 
 
-def check_temp(pump, duration_min, percent=None, rate_mu_per_h=None):
-    """The engine's temp basal checks, without starting one."""
+def check_temp(pump, now_ms, duration_min, percent=None, rate_mu_per_h=None):
+    """The engine's own temp basal checks (caps, hourly and daily limits),
+    without starting one."""
+    eng = _engine(pump, "temp_basal")
+    preview = getattr(eng, "preview_temp_basal", None)
+    if preview is not None:
+        return preview(now_ms, duration_min, percent, rate_mu_per_h)
+    # An engine without the preview: the same checks it makes in temp_basal.
     from delivery.profile import max_rate
 
-    eng = _engine(pump, "temp_basal")
     eng._need_delivering()
     limits.check_range("bad_duration", "temp basal duration (min)", duration_min, 15,
                        settings.CEILINGS["temp_min"], 15)
@@ -201,6 +206,7 @@ def check_temp(pump, duration_min, percent=None, rate_mu_per_h=None):
                            settings.CEILINGS["temp_percent"])
         rate_mu_per_h = (max_rate(eng.profiles[eng.profile_name]) * percent + 99) // 100
     limits.check_rate("max_temp_basal", "max temp basal", rate_mu_per_h, cap)
+    return None
 
 
 def cancel_temp_raises(pump, now_ms):

@@ -165,7 +165,7 @@ class FakeGates:
     def check_resume(self, pump):
         pass
 
-    def check_temp(self, pump, duration_min, percent=None, rate_mu_per_h=None):
+    def check_temp(self, pump, now_ms, duration_min, percent=None, rate_mu_per_h=None):
         pass
 
     def check_set_profile(self, pump, name, segments):

@@ -16,7 +16,7 @@ def test_3000_fuzzed_lines_on_the_real_facade():
     assert h.con.restarts == 0
     assert h.pump.cfg["ui"]["require_button_confirm"] is True
     assert h.long_lines > 50 and h.interrupts > 0
-    assert h.confirm.yes > 50 and h.confirm.asked > h.confirm.yes  # both answers were fuzzed
+    assert h.confirm.yes > 20 and h.confirm.asked > h.confirm.yes  # both answers were fuzzed
     assert h.answers()
 
 

@@ -213,9 +213,9 @@ def test_prime_more_than_the_reservoir_is_refused_before_asking():
 def test_raising_limits_and_mechanics_waits_for_ok():
     con, pump, flash, out, confirm = _rig(answer=False)
     before = json.dumps(pump.cfg)
-    for line in ("config set limits.max_temp_basal_mu_per_h 35000",
+    for line in ("config set limits.max_temp_basal_mu_per_h 10000",
                  "config set limits.max_per_hour_mu 50000",
-                 'config set limits {"max_bolus_mu":25000}',
+                 'config set limits {"max_bolus_mu":12000}',
                  "config set mechanics.units_per_ml 10",
                  "config set mechanics.lead_um 2000",
                  "config set delivery.bolus_rate_mu_per_min 30000",

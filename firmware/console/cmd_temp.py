@@ -22,14 +22,14 @@ def run(c, cmd, args):
     dur = parse.duration_min(args[1], 15, 24 * 60, "temp duration")
     if args[0].endswith("%"):
         pct = parse.integer(args[0][:-1], 0, 250, "temp percent")
-        c.gates.check_temp(c.facade, dur, percent=pct)
+        c.gates.check_temp(c.facade, c.now_ms(), dur, percent=pct)
         what = "temp basal %d%% for %s" % (pct, parse.format_min(dur))
 
         def go():
             return ok("temp", c.facade.temp_basal(c.now_ms(), dur, percent=pct), what)
     else:
         rate = parse.units_mu(args[0], "temp rate (U/h)")
-        c.gates.check_temp(c.facade, dur, rate_mu_per_h=rate)
+        c.gates.check_temp(c.facade, c.now_ms(), dur, rate_mu_per_h=rate)
         what = "temp basal %s U/h for %s" % (format_mu(rate), parse.format_min(dur))
 
         def go():
