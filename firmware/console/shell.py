@@ -216,8 +216,10 @@ class Console:
     async def feed(self, ch):
         """One byte (int, 1-char str or bytes) from the serial line."""
         res = self.editor.feed(ch)
-        if res is None:
-            return
+        if res is not None:
+            await self._line_done(res)
+
+    async def _line_done(self, res):
         if res[0] == "interrupt":
             self.on_interrupt()
         elif res[0] == "error":
@@ -268,7 +270,9 @@ class Console:
                 # UTF-8: the bytes are gone; the line they were in is bad.
                 self.editor.feed(0xFF)
                 continue
-            await self.feed(ch)
+            res = self.editor.feed(ch)  # plain call: no coroutine made per byte
+            if res is not None:
+                await self._line_done(res)
 
     def _restarted(self, e):
         self.restarts += 1
