@@ -252,12 +252,11 @@ class Pump:
     def history(self, n=None, since_wall_s=None):
         """Journal records, oldest first, as dicts both the UI and the
         console read (seq, wall_s, now_ms, kind, data, text, amount_mu)."""
-        records = self.journal.read().records
-        if since_wall_s is not None:
-            records = [r for r in records if r[1] is not None and r[1] >= since_wall_s]
+        from store.history import recent
+
         limit = _HISTORY_MAX if n is None else min(n, _HISTORY_MAX)
         out = []
-        for seq, wall_s, now_ms, kind, data in records[-limit:]:
+        for seq, wall_s, now_ms, kind, data in recent(self.journal, limit, since_wall_s):
             amount = None
             if isinstance(data, dict):
                 for key in ("delivered_mu", "amount_mu", "mu"):
