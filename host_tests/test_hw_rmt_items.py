@@ -105,7 +105,7 @@ def test_bolus_rates_and_single_pulse_basal():
 
 _MUTATIONS = [
     ("rmt.write_pulses(durations, 1)", "rmt.write_pulses(durations, 0)"),
-    ("durations = (pulse_us, 1)", "durations = (1, pulse_us)"),
+    ("single = (pulse_us, 1)", "single = (1, pulse_us)"),
     ("chunk = item * n", "chunk = item * (n + 1)"),
 ]
 

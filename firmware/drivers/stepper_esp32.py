@@ -73,11 +73,14 @@ class RmtStepper(StepperBase):
         stops = self._endstops
         stop_at = EMPTY if direction > 0 else HOME
         pulse_us = self._pulse_us
+        single = (pulse_us, 1)  # one hardware pulse, made once per move
         next_ms = clock.now_ms()
         try:
             for count, rate in segs:
+                # Per segment, not per pulse: no float math in the loop below.
                 item = pm.rmt_pulse(rate, pulse_us)
-                per_ms = (ramp.period_us(rate) + 999) // 1000
+                per_us = ramp.period_us(rate)
+                per_ms = (per_us + 999) // 1000
                 left = count
                 chunk = None
                 while left:
@@ -91,7 +94,7 @@ class RmtStepper(StepperBase):
                         if wait > 0:
                             await clock.sleep_ms(wait)
                         n = 1
-                        durations = (pulse_us, 1)
+                        durations = single
                         next_ms = max(next_ms + per_ms, clock.now_ms() + 1)
                     else:
                         n = pm.rmt_chunk_pulses(rate, pulse_us, left)
@@ -101,7 +104,7 @@ class RmtStepper(StepperBase):
                     self._in_flight = n
                     rmt.write_pulses(durations, 1)
                     # Sleep about as long as the chunk lasts, then poll.
-                    await clock.sleep_ms(max(1, (n * ramp.period_us(rate)) // 1000) if item else 1)
+                    await clock.sleep_ms(max(1, (n * per_us) // 1000) if item else 1)
                     while not rmt.wait_done():
                         await clock.sleep_ms(1)
                     self._done += n
