@@ -46,15 +46,25 @@ class MotionRig:
         self.en.watch(lambda v: self.en_changes.append((self.clock.now_ms(), v)))
 
     def run_until(self, end_ms, script=None):
+        errors = []
+
+        async def guarded():
+            try:
+                await script()
+            except Exception as e:  # noqa: BLE001 - re-raised below: fails the test
+                errors.append(e)
+
         async def main():
             tasks = [asyncio.create_task(self.loop.run())]
             if script is not None:
-                tasks.append(asyncio.create_task(script()))
+                tasks.append(asyncio.create_task(guarded()))
             await self.clock.run_until(end_ms)
             for t in tasks:
                 t.cancel()
             await asyncio.sleep_ms(0)
         run_async(main())
+        if errors:
+            raise errors[0]
 
     def steps_after(self, t_ms):
         """Rising STEP edges at or after t_ms."""

@@ -220,6 +220,7 @@ class SoftStepper(StepperBase):
         t_us = clock.now_ms() * 1000  # ideal time of the next step
         last_ms = None
         first = True
+        me = _current_task()  # a stop() then a new move() replace self._task
         try:
             for count, rate in segs:
                 per_us = ramp.period_us(rate)
@@ -239,7 +240,7 @@ class SoftStepper(StepperBase):
                         # Late (a busy loop): restart the schedule from now so
                         # catching up never bursts.
                         t_us = now * 1000
-                    if self._task is None:
+                    if self._task is not me:
                         return  # stopped while we slept
                     if endstops is not None and endstops.blocked(direction) == stop_at:
                         self._finish(stop_at)
@@ -252,7 +253,7 @@ class SoftStepper(StepperBase):
             self._task = None
             self._finish(DONE)
         except asyncio.CancelledError:
-            if self._task is not None:  # cancelled from outside, not by stop()
+            if self._task is me:  # cancelled from outside, not by stop()
                 self._task = None
                 self._finish(STOPPED)
             raise
