@@ -32,6 +32,7 @@ MODULES = (
     "m_faults",
     "m_stall",
     "m_fuzz_console",
+    "m_motion",
 )
 
 

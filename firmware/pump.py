@@ -14,6 +14,8 @@ from store.alarms import KINDS
 
 # Commands that can make the motor move forward or back.
 _MOTOR_COMMANDS = ("bolus", "resume", "prime", "rewind", "temp_basal")
+# Commands that stop motion: the motor halts before the engine hears them.
+_HALT_FIRST = ("suspend", "cancel_bolus")
 _PRIORITY_NAMES = {3: "high", 2: "medium", 1: "low"}
 _HISTORY_MAX = 200
 
@@ -40,6 +42,7 @@ class Pump:
         self.on_alarm = None  # app hook: called with (id, detail) when an alarm is raised
         self.on_change = None  # app hook: called after every command (the screen redraws)
         self.on_ack = None  # app hook: called with the id of an acknowledged alarm
+        self.motor = None  # app hook: the MotorLoop (halt() before a stop, wake() after)
 
     # ---- plumbing ----------------------------------------------------------
 
@@ -74,6 +77,8 @@ class Pump:
 
     def _storage_failed(self, now_ms, err):
         eng = self.engine
+        if self.motor is not None:
+            self.motor.halt("alarm")  # no step while the record cannot be kept
         try:
             eng.stop_delivery(now_ms, "storage")
         except Exception:
@@ -82,6 +87,8 @@ class Pump:
         self.raise_alarm("storage_error", now_ms, "journal write failed: %r" % (err,))
 
     def raise_alarm(self, aid, now_ms, detail=""):
+        if self.motor is not None and KINDS.get(aid, (0, False))[1]:
+            self.motor.halt("alarm")  # no step after a delivery-stopping alarm
         try:
             new = self.alarms_mgr.raise_alarm(aid, now_ms, detail)
         except Exception:
@@ -95,12 +102,17 @@ class Pump:
         eng = self._need_engine()
         if what in _MOTOR_COMMANDS:
             self._check_motor_allowed(what)
+        motor = self.motor
+        if motor is not None and what in _HALT_FIRST:
+            motor.halt(what)
         try:
             result = getattr(eng, what)(now_ms, *args, **kwargs)
         finally:
             written = self.journal_events(now_ms)
             if self.on_change is not None:
                 self.on_change()
+            if motor is not None:
+                motor.wake()  # a started motion begins now, not after the sleep
         if not written:
             raise Rejected("storage_error", "%s not done: the journal cannot be written, "
                            "delivery stopped" % what)
