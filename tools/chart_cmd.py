@@ -130,7 +130,7 @@ def from_pump(pump, args, stdout, stderr):
     """Ask the pump (over the console, JSON mode) for the span's record, its
     profiles and insulin settings, then draw."""
     st = pump.request("status") or {}
-    now = st.get("wall_s")
+    now = st["wall_s"] if "wall_s" in st else (pump.request("time") or {}).get("wall_s")
     if now is None:
         raise ChartError("the pump has no wall time, so no span can be placed: run without "
                          "--keep-clock (pumpctl sets it) or `pumpctl time-sync`")

@@ -171,6 +171,8 @@ def draw(day, path, fmt=None, title=None):
     if day.notes:
         fig.text(0.02, 0.005, "; ".join(day.notes), fontsize=7, color="#555555")
     fig.subplots_adjust(left=0.06, right=0.76, top=0.93, bottom=0.1)
+    # Read back from matplotlib's own bar artists: what is drawn, not what was meant.
+    plotted["bar_heights_u"] = [p.get_height() for c in axb.containers for p in c]
     fig.savefig(path, format=fmt)
     plt.close(fig)
     return plotted
