@@ -129,8 +129,9 @@ class Pump:
         """Check engine command `what` behind the same gates as doing it,
         without doing it: raises Rejected as the command would, returns the
         engine's preview (for example preview(now, "prime", 2000) before
-        asking for OK). Every command has one: bolus, temp_basal, suspend,
-        resume, prime, rewind, new_reservoir, select_profile, set_profile."""
+        asking for OK). Every command has one: bolus, cancel_bolus,
+        temp_basal, cancel_temp_basal, suspend, resume, prime, rewind,
+        new_reservoir, select_profile, set_profile."""
         eng = self._need_engine()
         if what in _MOTOR_COMMANDS:
             self._check_motor_allowed(what)
