@@ -316,7 +316,7 @@ def _repo_copy(tmp_path):
     """tools/pumpctl and its library in a fresh folder, as a clone has them."""
     tools = tmp_path / "repo" / "tools"
     tools.mkdir(parents=True)
-    for name in ("pumpctl", "pumpctl_lib.py"):
+    for name in ("pumpctl", "pumpctl_lib.py", "chart_cmd.py", "pumpchart.py", "pumprecord.py"):
         shutil.copy(os.path.join(ROOT, "tools", name), tools / name)
     return tmp_path / "repo"
 
