@@ -33,6 +33,7 @@ MODULES = (
     "m_stall",
     "m_fuzz_console",
     "m_motion",
+    "m_phantom",
 )
 
 
