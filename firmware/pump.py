@@ -58,29 +58,41 @@ class Pump:
                            % (what, ", ".join(ids)))
 
     def journal_events(self, now_ms):
-        """Write the engine's pending events; a failed write stops delivery."""
+        """Write the engine's pending events; they are cleared only once they
+        are on flash. Anything that prevents the write (OSError, MemoryError,
+        a bug) stops delivery with storage_error. -> True when written."""
         eng = self.engine
-        if eng is None:
-            return
-        events = eng.pop_events()
-        if not events:
-            return
+        if eng is None or not eng.events:
+            return True
         try:
-            self.recorder.events(now_ms, events)
-        except OSError as e:
+            self.recorder.events(now_ms, eng.events)
+        except Exception as e:  # MemoryError too: no bolus moves off the record
+            self._storage_failed(now_ms, e)
+            return False
+        for kind, data in eng.pop_events():
+            if kind == "stop" and data.get("counted"):
+                # The counted reservoir ran out: an alarm, like the end stop.
+                self.raise_alarm("empty", now_ms, "reservoir counted empty: refill the syringe")
+        return True
+
+    def _storage_failed(self, now_ms, err):
+        eng = self.engine
+        try:
             if self.motor is not None:
-                self.motor.halt("alarm")
+                self.motor.halt("alarm")  # reconcile the move before its steps are dropped
             eng.stop_delivery(now_ms, "storage")
-            eng.pop_events()  # the stop itself cannot be written either
-            self.raise_alarm("storage_error", now_ms, "journal write failed: %r" % (e,))
+        except Exception:
+            eng.halt_quietly()  # allocates nothing: works out of memory too
+        del eng.events[:]  # cannot be written: the stop itself included
+        self.raise_alarm("storage_error", now_ms, "journal write failed: %r" % (err,))
 
     def raise_alarm(self, aid, now_ms, detail=""):
         if self.motor is not None and KINDS.get(aid, (0, False))[1]:
             self.motor.halt("alarm")  # no step after a delivery-stopping alarm
         try:
             new = self.alarms_mgr.raise_alarm(aid, now_ms, detail)
-        except OSError:
-            new = True  # could not persist: still announce it now
+        except Exception:
+            new = True  # could not persist or journal it: still announce it now
         if self.on_alarm is not None and new:
             self.on_alarm(aid, detail)
         return new
@@ -94,13 +106,17 @@ class Pump:
         if motor is not None and what in _HALT_FIRST:
             motor.halt(what)
         try:
-            return getattr(eng, what)(now_ms, *args, **kwargs)
+            result = getattr(eng, what)(now_ms, *args, **kwargs)
         finally:
-            self.journal_events(now_ms)
+            written = self.journal_events(now_ms)
             if self.on_change is not None:
                 self.on_change()
             if motor is not None:
                 motor.wake()  # a started motion begins now, not after the sleep
+        if not written:
+            raise Rejected("storage_error", "%s not done: the journal cannot be written, "
+                           "delivery stopped" % what)
+        return result
 
     # ---- commands (Engine API, plus the gates above) -----------------------
 

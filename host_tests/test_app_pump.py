@@ -130,8 +130,113 @@ class _FailingJournal:
 def test_journal_failure_stops_delivery_with_storage_error():
     pump, _, _, _ = boot()
     pump.recorder = _FailingJournal()
-    pump.bolus(0, 1000)
+    e = raises(Rejected, pump.bolus, 0, 1000)
+    assert e.code == "storage_error" and "delivery stopped" in str(e)
     s = pump.status(0)
     assert s["bolus"] is None  # stopped: it could not be recorded
     assert "storage_error" in [a["id"] for a in pump.alarms()]
     assert s["delivery_blocked"] is True
+
+
+def _failing_recorder(pump, kind, exc):
+    # The journal write of `kind` fails with exc; everything else is written.
+    real = pump.recorder.record
+
+    def record(now_ms, k, data):
+        if k == kind:
+            raise exc
+        return real(now_ms, k, data)
+
+    pump.recorder.record = record
+
+
+def test_events_leave_ram_only_once_they_are_on_flash():
+    pump, _, _, _ = boot()
+    seen = []
+    real = pump.recorder.record
+
+    def record(now_ms, k, data):
+        seen.append((k, [e[0] for e in pump.engine.events]))
+        return real(now_ms, k, data)
+
+    pump.recorder.record = record
+    pump.bolus(0, 1000)
+    assert ("bolus_start", ["bolus_start"]) in seen  # still held while it was written
+    assert pump.engine.events == []
+
+
+def test_out_of_memory_while_journaling_a_bolus_stops_it_before_any_step():
+    # A MemoryError during the write left a running bolus with no
+    # bolus_start in the journal while the motor delivered it.
+    pump, _, _, _ = boot()
+    _failing_recorder(pump, "bolus_start", MemoryError("memory allocation failed"))
+    e = raises(Rejected, pump.bolus, 0, 2000)
+    assert e.code == "storage_error"
+    eng = pump.engine
+    assert eng.active_bolus is None and eng.mode == "stopped"
+    assert "storage_error" in [a["id"] for a in pump.alarms()]
+    assert pump.status(0)["delivery_blocked"] is True
+    steps = 0
+    t = 0
+    while t < 10 * 60000:
+        d, n, _hz, wake = eng.plan(t)
+        steps += n
+        t = wake
+    assert steps == 0
+    assert "bolus_start" not in kinds(pump)
+
+
+def test_out_of_memory_even_for_the_stop_still_halts_delivery():
+    pump, _, _, _ = boot()
+    eng = pump.engine
+    pump.bolus(0, 0, 2000, 60)
+    _failing_recorder(pump, "temp_start", MemoryError())
+
+    def no_memory(now_ms, reason):
+        raise MemoryError()
+
+    eng.stop_delivery = no_memory
+    raises(Rejected, pump.temp_basal, 1000, 30, percent=150)
+    assert eng.active_bolus is None and eng.temp is None and eng.mode == "stopped"
+    assert eng.plan(30 * 60000)[1] == 0
+    assert eng.events == []
+
+
+def _run_motor(pump, t, end):
+    # The motor task's part that matters here: plan, journal, confirm.
+    eng = pump.engine
+    while t < end and not pump.alarms_mgr.delivery_blocked():
+        d, n, _hz, wake = eng.plan(t)
+        pump.journal_events(t)
+        eng.confirm(t, n)
+        t = wake
+    return t
+
+
+def test_counted_empty_reservoir_raises_the_empty_alarm():
+    # It used to stop delivery with no alarm at all.
+    pump, _, _, _ = boot()
+    pump.new_reservoir(0, 10)  # 4 steps at 0.8 U/h: gone in a minute
+    _run_motor(pump, 0, 3600000)
+    assert pump.engine.mode == "stopped"
+    ids = [a["id"] for a in pump.alarms()]
+    assert ids == ["empty"]
+    assert "refill" in pump.alarms()[0]["text"]
+    assert pump.status(0)["delivery_blocked"] is True
+
+
+def test_after_a_rewind_resume_asks_for_a_refill_first():
+    pump, _, _, _ = boot()
+    pump.suspend(0)
+    pump.rewind(0)
+    pump.engine.at_home(1000)
+    e = raises(Rejected, pump.resume, 1000)
+    assert e.code == "refill" and "refill" in str(e)
+    assert pump.engine.mode == "suspended"
+    # an empty syringe is not a refill: refused, nothing changes
+    e = raises(Rejected, pump.new_reservoir, 1000, 0)
+    assert e.code == "bad_amount"
+    assert pump.engine.reservoir_steps == 0
+    pump.new_reservoir(1000, 250000)
+    pump.resume(1000)
+    assert pump.status(1000)["state"] == "delivering"

@@ -5,10 +5,17 @@
 # Split for testing: handle(line) and finish(pending, confirmed) are plain
 # synchronous calls (the property test feeds them 100,000 lines); run_line()
 # and serve() add the OK-button wait and the byte-at-a-time reader on top.
+#
+# Each command group is its own module, console/cmd_GROUP.py with one
+# run(console, command, args), imported the first time one of its commands
+# is typed: a pump that only ever hears `status` never loads the bolus,
+# config, calibration or help code. Groups stay loaded once used (they are
+# what this pump's user types), except help, whose texts are dropped again
+# right after they are printed.
 
 import json
+import sys
 
-from console import commands
 from console.lineedit import LineEditor
 from console.parse import Usage
 from console.reply import Pending, fail
@@ -16,6 +23,37 @@ from console.reply import Pending, fail
 PROMPT = "plunger> "
 CONFIRM_TIMEOUT_MS = 30000
 _LEVELS = {"debug": 0, "info": 1, "warn": 2, "error": 3}
+CONFIRM_FLAG = "ui.require_button_confirm"
+
+# command -> group module (console/cmd_<group>.py)
+GROUPS = {
+    "status": "status", "bolus": "bolus", "cancel": "bolus", "temp": "temp",
+    "suspend": "suspend", "resume": "suspend",
+    "prime": "reservoir", "rewind": "reservoir", "refill": "reservoir",
+    "profile": "profile", "history": "history", "alarms": "alarms", "ack": "alarms",
+    "config": "config", "time": "time", "calibrate": "calibrate",
+    "version": "info", "board": "info", "log": "info", "json": "info", "help": "help",
+}
+_DROP_AFTER_USE = ("help",)
+
+
+def group(name):
+    """The module of one command group, imported on first use."""
+    full = "console.cmd_" + name
+    mod = sys.modules.get(full)
+    if mod is None:
+        __import__(full)
+        mod = sys.modules[full]
+    return mod
+
+
+def drop(name):
+    """Forget a group module so the GC can free it (it loads again if used)."""
+    full = "console.cmd_" + name
+    if sys.modules.pop(full, None) is not None:
+        pkg = sys.modules.get("console")
+        if pkg is not None and hasattr(pkg, "cmd_" + name):
+            delattr(pkg, "cmd_" + name)
 
 
 def _stop_app():
@@ -48,7 +86,7 @@ class Console:
 
     def confirm_required(self):
         try:
-            return self.facade.config_get(commands.CONFIRM_FLAG) is not False
+            return self.facade.config_get(CONFIRM_FLAG) is not False
         except Exception:
             return True  # unreadable flag: keep the safe default
 
@@ -70,14 +108,18 @@ class Console:
         if not words:
             return None, as_json
         name = words[0].lower()
-        fn = commands.TABLE.get(name)
-        if fn is None:
+        grp = GROUPS.get(name)
+        if grp is None:
             return fail(name, "unknown_command", "unknown command %r; type help" % words[0]), as_json
-        return self._call(name, fn, words[1:]), as_json
+        try:
+            return self._call(name, group(grp).run, words[1:]), as_json
+        finally:
+            if grp in _DROP_AFTER_USE:
+                drop(grp)
 
     def _call(self, name, fn, args):
         try:
-            return fn(self, args)
+            return fn(self, name, args)
         except Usage as e:
             return fail(name, "usage", str(e))
         except MemoryError:
@@ -89,7 +131,7 @@ class Console:
         if not confirmed:
             return fail(pending.cmd, "not_confirmed",
                         "not confirmed on the pump: nothing was done")
-        return self._call(pending.cmd, lambda _c, _a: pending.action(), None)
+        return self._call(pending.cmd, lambda _c, _n, _a: pending.action(), None)
 
     # ---- rendering -------------------------------------------------------
 

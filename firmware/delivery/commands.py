@@ -123,24 +123,37 @@ class Commands:
 
     # --- temp basal ---
 
-    def temp_basal(self, now_ms, duration_min, percent=None, rate_mu_per_h=None):
-        """Percent (0..250) of the scheduled rate or an absolute rate, for
-        15 min..24 h in 15-minute steps; replaces a running temp basal."""
+    def preview_temp_basal(self, now_ms, duration_min, percent=None, rate_mu_per_h=None):
+        """Check a temp basal; no change. -> {"duration_min", "peak_mu_per_h"}:
+        the highest rate it asks for on the active profile."""
         self._need_delivering()
         if (percent is None) == (rate_mu_per_h is None):
             raise Rejected("bad_request", "give either a percent or a rate")
         limits.check_range("bad_duration", "temp basal duration (min)", duration_min, 15,
                            settings.CEILINGS["temp_min"], 15)
-        cap = limits.limit(self.cfg, "max_temp_basal_mu_per_h")
+        cfg = self.cfg
+        cap = limits.limit(cfg, "max_temp_basal_mu_per_h")
         if percent is not None:
             limits.check_range("max_temp_percent", "temp basal percent", percent, 0,
                                settings.CEILINGS["temp_percent"])
-            peak = max_rate(self.profiles[self.profile_name])
-            limits.check_rate("max_temp_basal", "max temp basal",
-                              (peak * percent + 99) // 100, cap)
+            peak = (max_rate(self.profiles[self.profile_name]) * percent + 99) // 100
         else:
             limits.check_range("bad_rate", "temp basal rate (mU/h)", rate_mu_per_h, 0, 10 ** 9)
-            limits.check_rate("max_temp_basal", "max temp basal", rate_mu_per_h, cap)
+            peak = rate_mu_per_h
+        limits.check_rate("max_temp_basal", "max temp basal", peak, cap)
+        # What it delivers by itself must fit the hourly and daily limits
+        # (with what else runs, the delivery path holds basal at the limit).
+        limits.check_window("max_per_hour", "max per hour", peak,
+                            duration_min if duration_min < 60 else 60,
+                            limits.limit(cfg, "max_per_hour_mu"))
+        limits.check_window("max_per_24h", "max per 24 h", peak, duration_min,
+                            limits.limit(cfg, "max_per_24h_mu"))
+        return {"duration_min": duration_min, "peak_mu_per_h": peak}
+
+    def temp_basal(self, now_ms, duration_min, percent=None, rate_mu_per_h=None):
+        """Percent (0..250) of the scheduled rate or an absolute rate, for
+        15 min..24 h in 15-minute steps; replaces a running temp basal."""
+        self.preview_temp_basal(now_ms, duration_min, percent, rate_mu_per_h)
         self._sync(now_ms)
         if self.temp is not None:
             self._end_temp(now_ms, "replaced")
@@ -179,6 +192,8 @@ class Commands:
             raise Rejected("not_suspended", "delivery is not suspended")
         if self.prime_stream is not None or self.rewinding:
             raise Rejected("busy", "a prime or rewind is still running")
+        if self.reservoir_steps == 0:
+            raise Rejected("refill", "the reservoir is empty: refill it (refill U) first")
         self._sync(now_ms)
         self.mode = "delivering"
         self.events.append(("resume", {"at_ms": now_ms}))
@@ -211,6 +226,17 @@ class Commands:
             self.position_steps = None
         self.mode = "stopped"
         self.events.append(("stop", {"at_ms": now_ms, "reason": reason}))
+
+    def halt_quietly(self):
+        """Last resort when even stop_delivery() failed (out of memory):
+        end everything and plan nothing more, allocating nothing and
+        journaling nothing. Steps already handed out stay counted."""
+        self.mode = "stopped"
+        self.active_bolus = None
+        self.temp = None
+        self.prime_stream = None
+        self.rewind_left = 0
+        self.basal.due = self.basal_out
 
     # --- reservoir: prime, rewind, refill ---
 
@@ -245,8 +271,9 @@ class Commands:
         return {"steps": steps}
 
     def new_reservoir(self, now_ms, amount_mu):
-        """A refilled syringe holding amount_mu."""
-        limits.check_range("bad_amount", "reservoir amount (mU)", amount_mu, 0,
+        """A refilled syringe holding amount_mu (at least 1 mU: an empty
+        syringe is not a refill, it is what rewind leaves)."""
+        limits.check_range("bad_amount", "reservoir amount (mU)", amount_mu, 1,
                            self.cfg["reservoir"]["capacity_mu"])
         if self.active_bolus is not None or self.prime_stream is not None:
             raise Rejected("busy", "a bolus or prime is running")
@@ -266,6 +293,7 @@ class Commands:
         self.profile_name = name
         self._invalidate()
         self.events.append(("profile", {"at_ms": now_ms, "name": name}))
+        self._note_temp_cap(now_ms)
 
     def set_profile(self, now_ms, name, segments):
         """Create or replace a profile: [[start_min, rate_mu_per_h], ...]."""
@@ -286,4 +314,6 @@ class Commands:
             self._invalidate()
         self.events.append(("profile", {"at_ms": now_ms, "name": name,
                                         "segments": [list(s) for s in segs]}))
+        if name == self.profile_name:
+            self._note_temp_cap(now_ms)
 

@@ -47,6 +47,7 @@ class Reports:
             "travel_left_steps": res,
             "delivered_24h_mu": self.delivered_mu(now_ms, 24 * _HOUR_MS),
             "steps_commanded": self.steps_commanded, "steps_confirmed": self.steps_confirmed,
+            "capped": self.capped,  # the 1 h / 24 h limit holding basal back, or None
         }
 
     def restore(self, now_ms, state):
@@ -131,7 +132,10 @@ class Reports:
         for name in cfg["profiles"]:
             self.profiles[name] = [list(seg) for seg in cfg["profiles"][name]]
         self.profile_name = cfg["active_profile"]
+        self._set_caps()
         self._invalidate()
+        self._cut_bolus_to_limits(now_ms)
+        self._note_temp_cap(now_ms)
         if rebase:
             res_mu = None if self.reservoir_steps is None else \
                 self.units.steps_to_mu(self.reservoir_steps)

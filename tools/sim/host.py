@@ -112,7 +112,9 @@ class SimHost:
     # ---- tasks started inside the firmware's loop ---------------------------------
     def _start_tasks(self):
         self._started = True
-        if self.world.wdt is not None:
+        if getattr(self.clock, "hooked", None) is not None and self.clock.hooked():
+            self.clock.before_jump = self._wdt_before_jump
+        elif self.world.wdt is not None:
             asyncio.create_task(self._watchdog())
         if self.actions:
             asyncio.create_task(self._scenario())
@@ -123,7 +125,7 @@ class SimHost:
             asyncio.create_task(self._ui_link())
 
     def _wdt_started(self):
-        if self._started:
+        if self._started and self.clock.before_jump is None:
             asyncio.create_task(self._watchdog())
         # else: _start_tasks sees world.wdt and starts the watcher
 
@@ -150,6 +152,17 @@ class SimHost:
             if late_ms > 0:
                 self._wdt_reset(late_ms)
             await self.clock.sleep_ms(1 - late_ms)
+
+    def _wdt_before_jump(self, target_ms):
+        # Virtual time is about to jump to target_ms: a watchdog whose
+        # deadline falls on the way resets the board there, 1 ms late.
+        w = self.world
+        if w.wdt is None:
+            return
+        deadline = w.wdt_last_feed_ms + w.wdt.timeout_ms - self.boot_base_ms
+        if target_ms > deadline:
+            self.clock.stall(deadline + 1 - self.clock.now_ms())
+            self._wdt_reset(1)
 
     def _wdt_reset(self, late_ms):
         self.watchdog_resets += 1
