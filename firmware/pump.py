@@ -275,6 +275,8 @@ class Pump:
         saved = self.config_store.save(new)  # validates; raises and writes nothing if bad
         self.cfg = saved
         if self.engine is not None:
+            if self.motor is not None:
+                self.motor.halt("config")  # new limits may cut a bolus the stepper is running
             self.engine.apply_config(self.clock.now_ms(), saved)
         try:
             self.recorder.record(self.clock.now_ms(), "config", {"path": ".".join(parts)})
