@@ -77,9 +77,9 @@ class Pump:
 
     def _storage_failed(self, now_ms, err):
         eng = self.engine
-        if self.motor is not None:
-            self.motor.halt("alarm")  # no step while the record cannot be kept
         try:
+            if self.motor is not None:
+                self.motor.halt("alarm")  # reconcile the move before its steps are dropped
             eng.stop_delivery(now_ms, "storage")
         except Exception:
             eng.halt_quietly()  # allocates nothing: works out of memory too
@@ -306,6 +306,8 @@ class Pump:
         saved = self.config_store.save(cfg)
         self.cfg = saved
         if self.engine is not None:
+            if self.motor is not None:
+                self.motor.halt("config")  # new limits may cut a bolus the stepper is running
             self.engine.apply_config(self.clock.now_ms(), saved)
             self.journal_events(self.clock.now_ms())  # a limit may have cut a bolus
         try:
