@@ -18,6 +18,10 @@ from store.recovery import recover
 from wallclock import WallClock
 
 
+# Modules the running pump never uses again after boot.
+_BOOT_ONLY = ("store.recovery", "boot_state")
+
+
 def _first_config(store, notes):
     """Load /config.json. Only a missing file (first boot) gets the defaults
     written; a bad file is never replaced behind the maker's back."""
@@ -69,4 +73,10 @@ def load(board, hw, clock, version):
     info = {"version": version, "board": board["name"], "platform": board["platform"],
             "stepper": board["stepper"]["backend"], "microsteps": board["stepper"]["microsteps"]}
     pump = Pump(engine, alarms, recorder, journal, config_store, cfg, wall, clock, info)
+    # Only boot needs these: let their bytecode go (the next boot loads them
+    # again). This module goes too once this call returns.
+    import lazy
+
+    for name in _BOOT_ONLY:
+        lazy.drop(name)
     return pump, notes

@@ -3,11 +3,7 @@
 # reset calls for. Nothing is ever resumed that could deliver more than was
 # commanded: an unfinished bolus is uncertain delivery, counted in full.
 
-from store.state import JournalState
-
-from micropython import const
-
-_WINDOW_MS = const(25 * 3600 * 1000)  # deliveries older than this no longer matter
+from store.state import WINDOW_MS, JournalState
 
 
 class Recovery:
@@ -48,7 +44,8 @@ def _age_ms(js, boot, now_ms, wall_s, boot_now_ms, wall_now):
 
 
 def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0):
-    """Pure part of recovery: records (oldest first) -> Recovery.
+    """Pure part of recovery: records (any iterable, oldest first, folded
+    one at a time as they come) -> Recovery.
 
     state = {
       "deliveries": [(age_ms, amount_mu, kind), ...]  kind "bolus" or
@@ -74,7 +71,7 @@ def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0):
     for boot, t_ms, w, amount, kind in js.deliveries:
         age, by_wall = _age_ms(js, boot, t_ms, w, now_ms, wall_s)
         all_wall = all_wall and by_wall
-        if age < _WINDOW_MS:
+        if age < WINDOW_MS:
             deliveries.append((age, amount, "basal" if kind == "basal" else "bolus"))
     uncertain = None
     if js.open_bolus is not None:
@@ -112,6 +109,10 @@ def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0):
     if js.ignored:
         r.notes.append("%d journal record(s) with bad data ignored" % js.ignored)
     deliveries.sort(key=lambda d: -d[0])
+    # The running pump folds every record it writes (for checkpoints) and
+    # needs no past deliveries for that: let them go.
+    js.deliveries = []
+    js.keep_deliveries = False
     r.state = {"deliveries": deliveries, "uncertain": uncertain, "suspended": js.suspended,
                "temp": temp, "reservoir_mu": js.reservoir_mu, "profile": js.profile,
                "wall_known": wall_s is not None and all_wall}
@@ -125,8 +126,8 @@ def recover(journal, alarms, now_ms, wall_s, watchdog_reset=False, unjournaled_b
     alarms first (persisted), then the journal records that settle the
     uncertain bolus. Running it again after a cut gives the same result.
     Returns a Recovery; the caller hands .state to Engine.restore."""
-    rep = journal.read()
-    r = rebuild(rep.records, now_ms, wall_s, unjournaled_basal_mu)
+    r = rebuild(journal.records(), now_ms, wall_s, unjournaled_basal_mu)
+    rep = journal.report
     r.report = rep
     damage = rep.describe()
     if damage:

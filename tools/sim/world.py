@@ -99,6 +99,7 @@ class World:
         self._hx_word = 0
         self._hx_ready_ms = 0
         self._hx_busy = False
+        self._hx_dout = None  # DOUT's pin id, found on the first clock pulse
 
     # ---- bookkeeping -------------------------------------------------------
     def emit(self, kind, **data):
@@ -253,7 +254,9 @@ class World:
     def _hx_clock(self):
         import machine
 
-        dout = [p for p, r in self.roles.items() if r == "hx_dout"][0]
+        dout = self._hx_dout
+        if dout is None:
+            dout = self._hx_dout = [p for p, r in self.roles.items() if r == "hx_dout"][0]
         if not self._hx_busy:
             if self.now_ms() < self._hx_ready_ms:
                 return  # clocking while not ready: the chip ignores it
