@@ -34,6 +34,7 @@ MODULES = (
     "m_fuzz_console",
     "m_motion",
     "m_phantom",
+    "m_safety",
 )
 
 

@@ -50,11 +50,9 @@ def group(name):
 
 def drop(name):
     """Forget a group module so the GC can free it (it loads again if used)."""
-    full = "console.cmd_" + name
-    if sys.modules.pop(full, None) is not None:
-        pkg = sys.modules.get("console")
-        if pkg is not None and hasattr(pkg, "cmd_" + name):
-            delattr(pkg, "cmd_" + name)
+    from lazy import drop as forget
+
+    forget("console.cmd_" + name)
 
 
 def _stop_app():
