@@ -14,6 +14,8 @@ from store.alarms import KINDS
 
 # Commands that can make the motor move forward or back.
 _MOTOR_COMMANDS = ("bolus", "resume", "prime", "rewind", "temp_basal")
+# Commands that stop motion: the motor halts before the engine hears them.
+_HALT_FIRST = ("suspend", "cancel_bolus")
 _PRIORITY_NAMES = {3: "high", 2: "medium", 1: "low"}
 _HISTORY_MAX = 200
 
@@ -40,6 +42,7 @@ class Pump:
         self.on_alarm = None  # app hook: called with (id, detail) when an alarm is raised
         self.on_change = None  # app hook: called after every command (the screen redraws)
         self.on_ack = None  # app hook: called with the id of an acknowledged alarm
+        self.motor = None  # app hook: the MotorLoop (halt() before a stop, wake() after)
 
     # ---- plumbing ----------------------------------------------------------
 
@@ -75,6 +78,8 @@ class Pump:
     def _storage_failed(self, now_ms, err):
         eng = self.engine
         try:
+            if self.motor is not None:
+                self.motor.halt("alarm")  # reconcile the move before its steps are dropped
             eng.stop_delivery(now_ms, "storage")
         except Exception:
             eng.halt_quietly()  # allocates nothing: works out of memory too
@@ -82,6 +87,8 @@ class Pump:
         self.raise_alarm("storage_error", now_ms, "journal write failed: %r" % (err,))
 
     def raise_alarm(self, aid, now_ms, detail=""):
+        if self.motor is not None and KINDS.get(aid, (0, False))[1]:
+            self.motor.halt("alarm")  # no step after a delivery-stopping alarm
         try:
             new = self.alarms_mgr.raise_alarm(aid, now_ms, detail)
         except Exception:
@@ -95,12 +102,17 @@ class Pump:
         eng = self._need_engine()
         if what in _MOTOR_COMMANDS:
             self._check_motor_allowed(what)
+        motor = self.motor
+        if motor is not None and what in _HALT_FIRST:
+            motor.halt(what)
         try:
             result = getattr(eng, what)(now_ms, *args, **kwargs)
         finally:
             written = self.journal_events(now_ms)
             if self.on_change is not None:
                 self.on_change()
+            if motor is not None:
+                motor.wake()  # a started motion begins now, not after the sleep
         if not written:
             raise Rejected("storage_error", "%s not done: the journal cannot be written, "
                            "delivery stopped" % what)
@@ -253,12 +265,11 @@ class Pump:
     def history(self, n=None, since_wall_s=None):
         """Journal records, oldest first, as dicts both the UI and the
         console read (seq, wall_s, now_ms, kind, data, text, amount_mu)."""
-        records = self.journal.read().records
-        if since_wall_s is not None:
-            records = [r for r in records if r[1] is not None and r[1] >= since_wall_s]
+        from store.history import recent
+
         limit = _HISTORY_MAX if n is None else min(n, _HISTORY_MAX)
         out = []
-        for seq, wall_s, now_ms, kind, data in records[-limit:]:
+        for seq, wall_s, now_ms, kind, data in recent(self.journal, limit, since_wall_s):
             amount = None
             if isinstance(data, dict):
                 for key in ("delivered_mu", "amount_mu", "mu"):
@@ -295,6 +306,8 @@ class Pump:
         saved = self.config_store.save(cfg)
         self.cfg = saved
         if self.engine is not None:
+            if self.motor is not None:
+                self.motor.halt("config")  # new limits may cut a bolus the stepper is running
             self.engine.apply_config(self.clock.now_ms(), saved)
             self.journal_events(self.clock.now_ms())  # a limit may have cut a bolus
         try:

@@ -233,6 +233,7 @@ class FakeRMT:
         self.pulses = 0
         self.keep_items = False
         self.log = []
+        self.blocked_us_max = 0
 
     def now_us(self):
         self.cursor_ns = max(self.cursor_ns, self.clock.now_ms() * 1000000)
@@ -247,9 +248,18 @@ class FakeRMT:
             return True  # blocking wait: the write ends (cursor already there)
         return self.clock.now_ms() * 1000000 >= self.busy_until_ns
 
+    # write_pulses blocks until a write in flight ends: allowed for this long
+    # (the backend queues the next write just before the end), not longer.
+    MAX_BLOCK_US = 3000
+
     def write_pulses(self, duration, data=True):
         if not self.wait_done():
-            raise HardwareViolation("write_pulses while busy would block the event loop")
+            left_us = (self.busy_until_ns - self.clock.now_ms() * 1000000) // 1000
+            if left_us > self.MAX_BLOCK_US:
+                raise HardwareViolation("write_pulses %d us before the RMT is free would "
+                                        "block the event loop" % left_us)
+            self.blocked_us_max = max(self.blocked_us_max, left_us)
+            self.cursor_ns = max(self.cursor_ns, self.busy_until_ns)  # back to back
         try:
             items = self._check.decode(duration, data)
         except self._check.RmtEncodingError as e:
@@ -423,11 +433,22 @@ class VirtualRig:
 
         from testkit import run_async
 
+        errors = []
+
+        async def guarded():
+            # An assert inside the body fails the test, not just its task.
+            try:
+                await body()
+            except Exception as e:  # noqa: BLE001 - re-raised below
+                errors.append(e)
+
         async def main():
-            task = asyncio.create_task(body())
+            task = asyncio.create_task(guarded())
             await self.clock.run_until(end_ms)
             task.cancel()
         run_async(main())
+        if errors:
+            raise errors[0]
 
     def move_and_wait(self, direction, steps, rate_hz, end_ms):
         async def body():

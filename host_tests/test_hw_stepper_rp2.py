@@ -116,3 +116,57 @@ def test_rewind_stops_on_home_and_next_move_starts_clean():
     r.move_and_wait(1, 50, 1000, 120000)
     assert r.st.steps_done() == 50 and r.obs.position == 50
     assert r.obs.errors == []
+
+
+class _QuietSM:
+    """A state machine stub that allocates nothing itself: words go into a
+    preallocated list, the FIFO always has room and no marker comes back."""
+
+    def __init__(self, n):
+        self.words = [0] * n
+        self.n = 0
+
+    def tx_fifo(self):
+        return 0
+
+    def rx_fifo(self):
+        return 0
+
+    def put(self, word):
+        self.words[self.n] = word
+        self.n += 1
+
+
+def test_feeding_segments_in_the_steady_state_allocates_nothing():
+    # Only the MicroPython heap can be locked; CPython has no such probe, so
+    # the lock runs in the MicroPython half of `make test`.
+    import micropython
+
+    from testkit import run_async
+
+    lock = getattr(micropython, "heap_lock", None)
+    r = Rig()
+    segs = r.st.segments(20000, 8000)
+    assert len(segs) > 8
+    out = {}
+
+    async def body():
+        r.st.move(1, 20000, 8000)  # per move: the word lists are made here
+        first = r.st._next
+        quiet = _QuietSM(2 * len(segs))
+        r.st._sm = quiet
+        if lock is not None:
+            lock()
+        try:
+            for _ in range(len(segs)):
+                r.st._feed()
+                r.st._read_markers()
+        finally:
+            if lock is not None:
+                micropython.heap_unlock()
+        out["first"], out["quiet"] = first, quiet
+        r.st._task.cancel()
+    run_async(body())
+    quiet = out["quiet"]
+    assert quiet.n == 2 * (len(segs) - out["first"])
+    assert quiet.words[0] == segs[out["first"]][0]
