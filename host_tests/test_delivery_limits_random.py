@@ -136,4 +136,5 @@ def test_no_rolling_window_above_its_limit(lim, data, script):
 def test_zz_the_random_runs_reached_the_limits():
     # Runs after the property test (pytest keeps file order); shown with -s.
     print("\nlimits random figures: %r" % (STATS,))
-    assert STATS["runs"] == 0 or STATS["near_limit"] >= 2, STATS
+    # the mixes did press on the limits: some hour came within 10 % of its own
+    assert STATS["runs"] == 0 or STATS["worst_hour_pct"] >= 90, STATS
