@@ -32,7 +32,7 @@ def run(c, cmd, args):
     amount = parse.units_mu(args[0], "calibration amount")
     if amount < 10000:
         raise Usage("dispense at least 10 U (0.1 mL) so the scale can resolve it")
-    c.gates.check_prime(c.facade, amount, "calibrate")  # suspended, within the prime ceiling
+    c.gates.check_prime(c.facade, c.now_ms(), amount)  # suspended, within the prime ceiling
 
     def go():
         res = c.facade.prime(c.now_ms(), amount)  # into a cup: not delivered to anyone
