@@ -27,6 +27,7 @@ SCENARIO = """\
 00:03:00 console bolus 0 0.4 over 15m
 00:03:01 press ok 2000
 00:05:00 console temp 150% 15m
+00:05:01 press ok 2000
 00:22:00 console bolus 0.2 0.2 over 15m
 00:22:01 press ok 2000
 00:38:00 console suspend
