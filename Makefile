@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 MPY := $(BIN)/micropython
 SIM_ARGS ?=
 
-.PHONY: venv test lint mpy-check test-cpython test-micropython sim bench clean wasm
+.PHONY: venv test lint mpy-check test-cpython test-micropython sim bench clean wasm chart-day
 
 # The 32-bit measuring stick: MicroPython's WebAssembly port from npm, pinned,
 # in build/wasm (git ignores build/). Run by tools/mp32.mjs under Node.
@@ -44,6 +44,11 @@ test-micropython: venv
 # Run the real firmware on the simulated sim board. Ctrl-C stops it.
 sim: venv
 	$(BIN)/python tools/sim/sim.py $(SIM_ARGS)
+
+# The README's delivery chart: a simulated day (docs/chart_day.txt), then
+# `tools/pumpctl chart` over the simulator's console -> docs/chart_day.png.
+chart-day: venv
+	$(BIN)/python tools/chart_day.py
 
 bench: venv wasm
 	$(BIN)/python bench/run.py

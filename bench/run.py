@@ -33,6 +33,8 @@ MODULES = (
     "m_stall",
     "m_fuzz_console",
     "m_motion",
+    "m_phantom",
+    "m_safety",
 )
 
 

@@ -73,6 +73,20 @@ def test_a_basal_interval_across_the_span_start_counts_its_share():
     assert day.totals["basal_mu"] == 800
 
 
+def test_an_interval_across_the_span_end_is_shared_by_the_schedule():
+    # 23:30 to 00:30 at 0.6 then 0.8 U/h: 300 + 400 mU, of which 300 fall
+    # before midnight (time alone would say 350).
+    recs = [rec(0, T0, "boot"), rec(1, T0 + 23 * 3600 + 1800, "basal", mu=500),
+            rec(2, T0 + 24 * 3600 + 1800, "basal", mu=700)]
+    day = pumprecord.build_day(recs, T0 + 12 * 3600, T0 + 24 * 3600,
+                               profiles={"default": [[0, 800], [60, 600]]},
+                               active_profile="default")
+    last = day.delivered[-1]
+    assert (last[0] - T0, last[1] - T0, last[3]) == (23 * 3600 + 1800, 24 * 3600, 300)
+    assert round(last[2]) == 600
+    assert day.scheduled[-1] == (T0 + 24 * 3600, 600)  # the line ends, no step at its end
+
+
 def test_estimated_basal_at_boot_is_a_point_in_the_totals():
     recs = [rec(0, T0, "boot"), rec(1, T0, "basal", estimate=1, mu=134),
             rec(2, T0 + 3600, "basal", mu=800)]
@@ -94,6 +108,7 @@ def test_scheduled_line_follows_segments_selections_and_edits():
     # the start; "night" selected at 2:00; default again (edited) at 4:00.
     assert [(t - T0, r) for t, r in day.scheduled] == [(0, None), (7200, 300), (14400, 700),
                                                        (18000, 700)]
+    assert day.profile_marks == [(T0 + 7200, "night"), (T0 + 14400, "default")]
 
 
 def test_scheduled_line_in_local_time():

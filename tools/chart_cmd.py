@@ -146,8 +146,11 @@ def from_pump(pump, args, stdout, stderr):
     config = {"profiles": prof.get("profiles"), "active_profile": prof.get("active"),
               "insulin": _config_value(pump, "insulin"),
               "ui": {"utc_offset_min": _config_value(pump, "ui.utc_offset_min") or 0}}
+    # The pump's own total is for the 24 h up to now: shown beside a span
+    # that is the same 24 h, where the two must agree.
+    same = abs(min(end, now) - now) <= 60 and abs((end - start) - 86400) <= 60
     return _draw(args, records, start, min(end, now), config, stdout,
-                 st.get("delivered_24h_mu"))
+                 st.get("delivered_24h_mu") if same else None)
 
 
 def _config_value(pump, path):

@@ -79,6 +79,10 @@ def draw(day, path, fmt=None, title=None):
         plotted["scheduled"].append((t, rate))
     if sx:
         ax.step(sx, sy, where="post", color=SCHEDULED, lw=1.6, ls="--")
+    for t, name in day.profile_marks:
+        ax.annotate("profile %s" % name, (_t(t), 0.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, 4), textcoords="offset points", fontsize=7, color=SCHEDULED,
+                    rotation=90, ha="left", va="bottom")
     for t, mu in day.estimates:
         ax.plot([_t(t)], [0], marker="D", color=OFF, ms=6, clip_on=False)
         ax.annotate("%s counted at boot" % _u(mu), (_t(t), 0), xytext=(4, 10),

@@ -48,6 +48,7 @@ class Day:
         self.off = []  # [(t0_s, t1_s, why)] suspended or stopped
         self.alarms = []  # [(t_s, id, detail)]
         self.boots = []  # [t_s]
+        self.profile_marks = []  # [(t_s, name)] profile selections
         self.iob = []  # [(t_s, mu)]
         self.notes = []  # what the chart could not know, said in its footer
         self.totals = {}
@@ -188,23 +189,46 @@ def build_day(records, start_s=None, end_s=None, profiles=None, active_profile=N
     if not inside:
         raise RecordError("no delivery records between %s and %s UTC" % (_utc(start_s), _utc(end_s)))
     # Records before the span still tell what was running when it began (a
-    # temp basal, a suspend, the profile, insulin still on board).
-    known = [(t, r) for t, r in timed if t <= end_s]
+    # temp basal, a suspend, the profile, insulin still on board); the first
+    # basal record after it says what was delivered up to its end.
     day = Day(start_s, end_s)
     if skipped:
         day.notes.append("%d record(s) without wall time not charted" % skipped)
-    _events(day, known)
-    _basal(day, known)
-    _schedule(day, known, profiles or {}, active_profile, utc_offset_min)
+    _events(day, timed)
+    _basal(day, timed)
+    day.scheduled = _schedule(day, timed, profiles or {}, active_profile, utc_offset_min,
+                              start_s, end_s)
+    lo = min([t0 for t0, _, _, _ in day.delivered] + [start_s])
+    hi = max([t1 for _, t1, _, _ in day.delivered] + [end_s])
+    wide = _schedule(day, timed, profiles or {}, active_profile, utc_offset_min, lo, hi)
     _iob(day, dia_min, peak_min)
-    _clip(day)
+    _clip(day, wide)
     _totals(day, inside)
     return day
 
 
-def _clip(day):
+def _weight(day, steps, a, b):
+    """How much basal the schedule asks for over [a, b] while not suspended
+    or stopped (rate x seconds); plain seconds where the rate is unknown."""
+    cuts = sorted({a, b} | {t for t, _ in steps if a < t < b}
+                  | {x for t0, t1, _ in day.off for x in (t0, t1) if a < x < b})
+    w = 0.0
+    for lo, hi in zip(cuts, cuts[1:], strict=False):
+        if _off_seconds(day, lo, hi) >= hi - lo:
+            continue
+        rate = None
+        for t, r in steps:
+            if t <= lo:
+                rate = r
+        w += (hi - lo) * (rate if rate else 1.0)
+    return w
+
+
+def _clip(day, steps):
     """Keep what falls in the span; basal intervals across its edges count
-    the share of their amount that was delivered inside it."""
+    the share of their amount delivered inside it, by what the schedule
+    asked for in each part (a temp basal never spans a basal record: its
+    start and end settle basal first)."""
     a, b = day.start_s, day.end_s
 
     def cut(spans):
@@ -218,9 +242,11 @@ def _clip(day):
             continue
         if t0 < a or t1 > b:
             lo, hi = max(t0, a), min(t1, b)
-            whole = (t1 - t0) - _off_seconds(day, t0, t1)
-            part = (hi - lo) - _off_seconds(day, lo, hi)
+            whole = _weight(day, steps, t0, t1)
+            part = _weight(day, steps, lo, hi)
             mu = int(round(mu * part / whole)) if whole > 0 else 0
+            active = (hi - lo) - _off_seconds(day, lo, hi)
+            rate = mu * 3600.0 / active if active >= 1 else None
             t0, t1 = lo, hi
         kept.append((t0, t1, rate, mu))
     day.delivered = kept
@@ -321,7 +347,7 @@ def _segments_rate(segs, minute):
     return rate
 
 
-def _schedule(day, inside, profiles, active_profile, utc_offset_min):
+def _schedule(day, inside, profiles, active_profile, utc_offset_min, lo_s, hi_s):
     """The profile rate in force, as steps. A profile edited in the span has
     an unknown shape before its first edit there (the journal keeps only
     the new segments): no line is drawn for that time."""
@@ -336,6 +362,7 @@ def _schedule(day, inside, profiles, active_profile, utc_offset_min):
                 selects.append((t, r["data"].get("name")))
         elif r["kind"] == "checkpoint" and first_checkpoint is None:
             first_checkpoint = r["data"].get("profile")
+    day.profile_marks = [(t, n) for t, n in selects if day.start_s <= t <= day.end_s]
     if selects:
         # The journal names the profile selected, not the one left: before
         # the first selection it is the one a checkpoint names, or the
@@ -344,7 +371,8 @@ def _schedule(day, inside, profiles, active_profile, utc_offset_min):
                                        else None)
     else:
         initial = active_profile or first_checkpoint
-    if not profiles and not edits:
+    if not profiles and not edits and "scheduled basal not in this record (no profiles)" \
+            not in day.notes:
         day.notes.append("scheduled basal not in this record (no profiles)")
 
     def segs_at(name, t):
@@ -365,7 +393,7 @@ def _schedule(day, inside, profiles, active_profile, utc_offset_min):
         return name
 
     # Every time the rate can change: segment starts each day, selects, edits.
-    times = {day.start_s, day.end_s}
+    times = {lo_s, hi_s}
     times.update(t for t, _ in selects)
     for lst in edits.values():
         times.update(t for t, _ in lst)
@@ -373,22 +401,26 @@ def _schedule(day, inside, profiles, active_profile, utc_offset_min):
     for segs in list(profiles.values()) + [s for lst in edits.values() for _, s in lst]:
         minutes.update(m for m, _ in segs)
     off_s = utc_offset_min * 60
-    day0 = math.floor((day.start_s + off_s) / 86400) * 86400 - off_s
+    day0 = math.floor((lo_s + off_s) / 86400) * 86400 - off_s
     d = day0
-    while d <= day.end_s:
+    while d <= hi_s:
         for m in minutes:
             t = d + m * 60
-            if day.start_s < t < day.end_s:
+            if lo_s < t < hi_s:
                 times.add(t)
         d += 86400
     prev = object()
-    for t in sorted(x for x in times if day.start_s <= x <= day.end_s):
+    steps = []
+    for t in sorted(x for x in times if lo_s <= x <= hi_s):
         segs = segs_at(name_at(t), t)
         minute = int(((t + off_s) % 86400) // 60)
         rate = _segments_rate(segs, minute) if segs else None
-        if rate != prev or t == day.end_s:
-            day.scheduled.append((t, rate))
+        if t == hi_s:
+            steps.append((t, prev if steps else rate))  # where the line ends, not a new step
+        elif rate != prev:
+            steps.append((t, rate))
             prev = rate
+    return steps
 
 
 def _iob(day, dia_min, peak_min):
@@ -441,8 +473,9 @@ def _totals(day, inside):
     day.totals = {
         "basal_mu": basal + est, "basal_measured_mu": basal, "basal_estimated_mu": est,
         "bolus_mu": bolus, "bolus_by_kind_mu": kinds, "total_mu": basal + est + bolus,
-        "temp_min": int(sum(t1 - t0 for t0, t1, _ in day.temps) // 60),
-        "off_min": int(sum(t1 - t0 for t0, t1, _ in day.off) // 60),
+        "temp_min": int(round(sum(t1 - t0 for t0, t1, _ in day.temps) / 60.0)),
+        "off_min": int(round(sum(t1 - t0 for t0, t1, _ in day.off) / 60.0)),
+        "off_s": int(sum(t1 - t0 for t0, t1, _ in day.off)),
         "alarms": len(day.alarms), "records": len(inside),
     }
 

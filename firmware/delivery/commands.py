@@ -103,11 +103,14 @@ class Commands:
                                             "steps": d["steps"]}))
         return d
 
+    def preview_cancel_bolus(self, now_ms):
+        if self.active_bolus is None:
+            raise Rejected("no_bolus", "no bolus is running")
+
     def cancel_bolus(self, now_ms):
         """Stop the bolus now. -> {"delivered_mu", "cancelled_mu", "steps"}:
         exactly the steps handed out so far; none follow."""
-        if self.active_bolus is None:
-            raise Rejected("no_bolus", "no bolus is running")
+        self.preview_cancel_bolus(now_ms)
         self._sync(now_ms)
         if self.active_bolus is None:  # its last step fell due at now_ms
             d = self.last_bolus
@@ -169,9 +172,12 @@ class Commands:
         self.events.append(("temp_start", ev))
         return d
 
-    def cancel_temp_basal(self, now_ms):
+    def preview_cancel_temp_basal(self, now_ms):
         if self.temp is None or self.temp.end_ms <= now_ms:
             raise Rejected("no_temp", "no temp basal is running")
+
+    def cancel_temp_basal(self, now_ms):
+        self.preview_cancel_temp_basal(now_ms)
         self._sync(now_ms)
         self._end_temp(now_ms, "cancelled")
         return {"ended_ms": now_ms}

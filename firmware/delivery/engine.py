@@ -77,6 +77,7 @@ class Engine(Commands, Reports, Guard):
         self.cap_basal = limits.limit(cfg, "max_basal_mu_per_h")
         self.cap_temp_cmu = limits.limit(cfg, "max_temp_basal_mu_per_h") * 100
         self.room = 0  # recount the 1 h / 24 h room before the next step
+        self.recount_ms = 0
 
     def _reset_runtime(self, now_ms):
         self.mode = "delivering"  # or "suspended", "stopped"
@@ -101,6 +102,8 @@ class Engine(Commands, Reports, Guard):
         self.plan_ms = None
         self.record = DeliveryRecord()
         self.room = 0  # steps that surely fit the 1 h and 24 h limits (see _fit)
+        self.recount_ms = 0  # while a window is full: when to count its room again
+        self.room_code = None  # the limit that filled it
         self.capped = None  # the window limit holding basal back, if any
         self.capped_steps = 0  # basal steps it held back so far
         self._invalidate()

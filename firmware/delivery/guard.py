@@ -54,8 +54,13 @@ class Guard:
     def _fit(self, now_ms, basal, now, ext):
         # The steps due do not fit the room counted before: count again, and
         # if they still do not fit, give basal first, then the bolus, and
-        # hold back the rest.
-        room, code = self.room_now(now_ms)
+        # hold back the rest. A full window only frees room when its oldest
+        # bucket leaves it, at a bucket boundary (both windows are whole
+        # buckets long): until then the room left is not counted again.
+        if now_ms < self.recount_ms:
+            room, code = self.room, self.room_code
+        else:
+            room, code = self.room_now(now_ms)
         self.room = room
         if basal + now + ext <= room:
             if self.capped is not None:
@@ -65,6 +70,8 @@ class Guard:
                 self.capped = None
                 self.capped_steps = 0
             return basal, now, ext
+        self.recount_ms = (now_ms // BUCKET_MS + 1) * BUCKET_MS
+        self.room_code = code
         give = basal if basal < room else room
         room -= give
         held = basal - give
