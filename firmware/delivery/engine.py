@@ -277,8 +277,8 @@ class Engine(Commands, Reports, Guard):
         self.pending_ext = 0
         if self.rewind_left:
             return 1, n, _CATCHUP_HZ, now_ms
-        wake, hz = self._next_wake(now_ms)
-        return 1, n, hz, wake
+        wake = self._next_wake(now_ms)
+        return 1, n, self._wake_hz, wake
 
     def _next_wake(self, now_ms):
         rate = self._rate(now_ms)
@@ -306,7 +306,10 @@ class Engine(Commands, Reports, Guard):
                 wake = nx if nx < wake else wake
         if wake > now_ms + _IDLE_MS:
             wake = now_ms + _IDLE_MS
-        return wake, hz if hz > _CATCHUP_HZ else _CATCHUP_HZ
+        # The pace goes in an attribute, not a tuple: plan() runs before
+        # every step and should allocate as little as it can.
+        self._wake_hz = hz if hz > _CATCHUP_HZ else _CATCHUP_HZ
+        return wake
 
     def confirm(self, now_ms, steps):
         """Steps the stepper actually issued since the last confirm."""
