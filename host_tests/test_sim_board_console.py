@@ -275,6 +275,7 @@ def test_pumpctl_history_200_of_a_300_record_journal_arrives_whole(tmp_path):
     lines = []
     for i in range(160):
         lines.append("%02d:%02d:00 console temp 110%% 30m" % divmod(2 * i + 1, 60))
+        lines.append("%02d:%02d:02 press ok 2000" % divmod(2 * i + 1, 60))  # a temp waits for OK
         lines.append("%02d:%02d:30 console temp cancel" % divmod(2 * i + 1, 60))
     (tmp_path / "s.txt").write_text("\n".join(lines) + "\n")
     flash = tmp_path / "flash"
