@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 VERSION = "0.2.0"
+INTERRUPTED = 130  # run()'s code after Ctrl-C: motor off, the board is the REPL's
 
 # The monitor's beat: battery, alarm reminders, watchdog feeding. Half the
 # watchdog timeout, so one late turn never lets it bite; at most 4 s.
@@ -96,10 +97,23 @@ class App:
         self.pump.on_change = self._wake_ui
         for n in notes:
             self.log(n)
+        self._log_reset()
         # Alarms from before the reset, or raised while booting, are said
         # once on the console too (the screen pops them up itself).
         for aid, _pri, detail in self.pump.alarms_mgr.active():
             self.log("ALARM %s: %s" % (aid, detail))
+
+    def _log_reset(self):
+        hw = self.hw
+        kind = hw.get("reset_kind")
+        if kind == "deliberate":
+            self.log("reset: asked for (or from the REPL): not a watchdog reset")
+        source = hw.get("time_source")
+        if source == "note":
+            self.log("time of day kept across the reset (watchdog scratch registers), "
+                     "within a few seconds")
+        elif source == "ds3231":
+            self.log("time of day from the DS3231")
 
     # ---- tasks ----------------------------------------------------------------
 
@@ -191,6 +205,7 @@ class App:
         battery = self.hw.get("battery")
         buzzer = _PatternBuzzer(self.hw.get("buzzer"))
         heartbeat = self.hw.get("heartbeat")
+        note = self.hw.get("reset_note")
         next_battery = clock.now_ms()
         while True:
             now = clock.now_ms()
@@ -212,6 +227,10 @@ class App:
                 late = self.gate.feed(now)
                 if late:
                     self.log("watchdog not fed: late tasks %s" % ",".join(late))
+                elif note is not None:
+                    # Fed: the time of day goes to the reset note with it, so
+                    # a bite one timeout from now still boots knowing it.
+                    note.write(wall_s=pump.wall_s())
             await clock.sleep_ms(self.monitor_ms)
 
     def _check_reservoir(self, now):
@@ -305,7 +324,7 @@ def run(board, hw, clock, run_for_ms=None, out=None, make_watchdog=None):
         # Ctrl-C hands the board back to the REPL: motor off first.
         app.motor_off()
         app.out.write("interrupted, motor off\n")
-        return 130
+        return INTERRUPTED
     finally:
         app.motor_off()
         if sys.implementation.name == "micropython":
