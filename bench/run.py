@@ -21,7 +21,8 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
-MODULES = ("m_delivery", "m_trumpet", "m_sim", "m_memory", "m_latency", "m_flash", "m_faults")
+MODULES = ("m_delivery", "m_trumpet", "m_sim", "m_memory", "m_latency", "m_flash", "m_faults",
+           "m_boot")
 
 
 def run_module(name, ctx):
