@@ -30,8 +30,8 @@ def measure(ctx):
     figs = []
     if "button_p99_ms" in got:
         details_b = dict(details, debounce_ms=20,
-                         note="includes the driver's 20 ms debounce (a press is reported "
-                              "once the pin has been stable that long)")
+                         note="lock-out debounce: a press is reported on its first edge and "
+                              "the 2 ms of contact bounce the presser adds are ignored")
         v = round(got["button_p99_ms"], 2)
         figs.append(common.figure(KEYS[0], v, "< 20 ms", v < 20, details_b, "ms"))
     else:

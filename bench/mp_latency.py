@@ -73,7 +73,11 @@ async def presser(pin, edges):
         seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
         await asyncio.sleep_ms(120 + seed % 150)
         edges.append(time.ticks_us())
-        pin.drive(0)  # active low: pressed
+        pin.drive(0)  # active low: pressed, then contact bounce for 2 ms
+        await asyncio.sleep_ms(1)
+        pin.drive(1)
+        await asyncio.sleep_ms(1)
+        pin.drive(0)
         await asyncio.sleep_ms(60)
         pin.drive(1)
 

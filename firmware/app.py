@@ -133,6 +133,7 @@ class App:
             self.motor = MotorLoop(pump, hw["stepper"], self.clock, hw.get("occlusion"),
                                    hw.get("endstops"), self.gate, self.log)
             pump.on_ack = self.motor.cleared
+            pump.motor = self.motor  # commands wake it; stops and alarms halt it
             tasks.append(self.motor.run())
         if hw.get("buttons") is not None:
             tasks += self._ui_tasks(cfg)

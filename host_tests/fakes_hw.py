@@ -100,7 +100,7 @@ class UsClock:
 
 class ManualUs:
     """A bare microsecond clock for backends that time pulses in hardware
-    (the fake PIO / RMT advance it themselves)."""
+    (pio_sim's state machine and the fake RMT advance it themselves)."""
 
     def __init__(self):
         self.t_us = 0
@@ -212,47 +212,68 @@ class StepperObserver:
 
 
 class FakeRMT:
-    """esp32.RMT stand-in: write_pulses() plays the levels onto a FakePin at
-    once, on its own microsecond cursor (it is also the observer's clock);
-    the write counts as "in progress" until the virtual clock passes its
-    end. Fails on what the real one rejects or would block on."""
+    """esp32.RMT stand-in: write_pulses() is decoded by the documented
+    encoding (rmt_check.decode: modes, 1..32767 ticks, idle level after)
+    and played onto a FakePin at once, on its own microsecond cursor (it is
+    also the observer's clock); the write counts as "in progress" until the
+    virtual clock passes its end. Fails on what the real one rejects or
+    would block on. `log` keeps every decoded item list when keep_items."""
 
-    def __init__(self, step, clock):
+    def __init__(self, step, clock, resolution_hz=1000000, clock_div=None, idle_level=False):
+        import rmt_check
+
+        self._check = rmt_check
         self.step = step
         self.clock = clock
-        self.cursor_us = 0
-        self.busy_until_us = 0
+        self.tick_ns = rmt_check.tick_ns(resolution_hz, clock_div)
+        self.idle = 1 if idle_level else 0
+        self.cursor_ns = 0
+        self.busy_until_ns = 0
         self.writes = 0
         self.pulses = 0
+        self.keep_items = False
+        self.log = []
+        self.blocked_us_max = 0
 
     def now_us(self):
-        self.cursor_us = max(self.cursor_us, self.clock.now_ms() * 1000)
-        return self.cursor_us
+        self.cursor_ns = max(self.cursor_ns, self.clock.now_ms() * 1000000)
+        return self.cursor_ns // 1000
 
     def delay_us(self, us):
         self.now_us()
-        self.cursor_us += us
+        self.cursor_ns += us * 1000
 
     def wait_done(self, timeout=0):
         if timeout > 0:
             return True  # blocking wait: the write ends (cursor already there)
-        return self.clock.now_ms() * 1000 >= self.busy_until_us
+        return self.clock.now_ms() * 1000000 >= self.busy_until_ns
+
+    # write_pulses blocks until a write in flight ends: allowed for this long
+    # (the backend queues the next write just before the end), not longer.
+    MAX_BLOCK_US = 3000
 
     def write_pulses(self, duration, data=True):
         if not self.wait_done():
-            raise HardwareViolation("write_pulses while busy would block the event loop")
-        level = 1 if data else 0
+            left_us = (self.busy_until_ns - self.clock.now_ms() * 1000000) // 1000
+            if left_us > self.MAX_BLOCK_US:
+                raise HardwareViolation("write_pulses %d us before the RMT is free would "
+                                        "block the event loop" % left_us)
+            self.blocked_us_max = max(self.blocked_us_max, left_us)
+            self.cursor_ns = max(self.cursor_ns, self.busy_until_ns)  # back to back
+        try:
+            items = self._check.decode(duration, data)
+        except self._check.RmtEncodingError as e:
+            raise HardwareViolation(str(e))
+        if self.keep_items:
+            self.log.append(items)
         self.now_us()
-        for d in duration:
-            if not 1 <= d <= 32767:
-                raise HardwareViolation("RMT duration %d outside 1..32767" % d)
-            self.step.value(level)
-            if level:
+        for level, ticks in items:
+            if level and not self.step.value():
                 self.pulses += 1
-            self.cursor_us += d
-            level ^= 1
-        self.step.value(0)  # idle level
-        self.busy_until_us = self.cursor_us
+            self.step.value(level)
+            self.cursor_ns += ticks * self.tick_ns
+        self.step.value(self.idle)
+        self.busy_until_ns = self.cursor_ns
         self.writes += 1
 
 
@@ -402,167 +423,6 @@ class FakeTMCUart:
         return out
 
 
-class FakeStateMachine:
-    """rp2.StateMachine running stepper_rp2's pulse program, modelled in
-    time rather than instruction by instruction: the same FIFO rules (4
-    words each way, put never blocks here but fails the test when the FIFO
-    is full, as it would block the CPU), the same X register the CPU reads
-    back, and the same cycle counts (1 cycle = 1 us at PIO_FREQ_HZ). Edges
-    go onto the step FakePin when the CPU next touches the SM, each at its
-    own microsecond on this object's cursor (the observer's clock)."""
-
-    instances = []
-
-    def __init__(self, sm_id, prog, freq=None, sideset_base=None, **kw):
-        from drivers import pulse_math
-
-        self.pm = pulse_math
-        self.pin = sideset_base
-        self.high_delay = prog[1]
-        self.clock = FakeStateMachine.clock
-        self.cpu_us = 0
-        self._edge_us = None
-        self.tx = []  # (word, cpu time it was put)
-        self.rx = []
-        self.x = 0
-        self.osr = 0
-        self.running = False
-        self.seg = None  # [count, low, t_first_edge_us, emitted]
-        self.stall_us = 0  # SM time from which it can take the next words
-        self.puts = 0
-        self.isr = 0
-        self._emitting = False
-        FakeStateMachine.instances.append(self)
-
-    # -- time --
-    # Two timelines: the CPU's (virtual ms plus delay_us) and the SM's edges,
-    # which are played late (when the CPU next looks) but stamped with the
-    # microsecond they happened at.
-    def now_us(self):
-        if self._edge_us is not None:
-            return self._edge_us
-        self.cpu_us = max(self.cpu_us, self.clock.now_ms() * 1000)
-        return self.cpu_us
-
-    def delay_us(self, us):
-        self.now_us()
-        self.cpu_us += us
-
-    def _advance(self):
-        end = self.clock.now_ms() * 1000
-        while self.running:
-            if self.seg is None:
-                if len(self.tx) < 2:
-                    return
-                t = max(self.stall_us, self.tx[1][1])  # both words there
-                if t > end:
-                    return
-                self.x = self.tx.pop(0)[0]
-                self.osr = self.tx.pop(0)[0]
-                self.seg = [self.x, self.osr, t + 4, 0]  # pull, mov, pull, jmp
-                continue
-            count, low, t0, k = self.seg
-            period = low + self.high_delay + self.pm.PIO_OVERHEAD_CYCLES
-            if k < count:
-                t = t0 + k * period
-                if t > end:
-                    return
-                self.x -= 1  # same cycle as the rising edge
-                self.seg[3] += 1
-                self._emitting = True
-                self._edge_us = t
-                try:
-                    self.pin.value(1)  # may run an end-stop IRQ that stops us
-                finally:
-                    self._emitting = False
-                    self._edge_us = None
-                if not self.running:
-                    return  # frozen mid-pulse: STEP stays high until exec
-                self._edge_us = t + self.high_delay + 2
-                try:
-                    self.pin.value(0)
-                finally:
-                    self._edge_us = None
-                continue
-            t_done = t0 + count * period
-            if t_done > end:
-                return
-            if len(self.rx) >= 4:
-                return  # push(block) stalls until the CPU reads
-            self.rx.append(0)
-            self.seg = None
-            self.stall_us = t_done + 2
-
-    # -- rp2.StateMachine API --
-    def active(self, v=None):
-        if v is None:
-            return self.running
-        if v and not self.running:
-            self.stall_us = self.now_us()
-            self.seg = None
-        elif not v and self.running and not self._emitting:
-            self._advance()  # catch up to now before freezing
-        self.running = bool(v)
-
-    def restart(self):
-        self.seg = None
-
-    def put(self, word):
-        self._advance()
-        if len(self.tx) >= 4:
-            raise HardwareViolation("put() on a full TX FIFO would block the CPU")
-        self.tx.append((word, self.now_us()))
-        self.puts += 1
-
-    def get(self):
-        self._advance()
-        if not self.rx:
-            raise HardwareViolation("get() on an empty RX FIFO would block the CPU")
-        return self.rx.pop(0)
-
-    def tx_fifo(self):
-        self._advance()
-        return len(self.tx)
-
-    def rx_fifo(self):
-        self._advance()
-        return len(self.rx)
-
-    def exec(self, instr):
-        instr = instr.replace(" ", "")
-        if instr == "mov(isr,x)":
-            self.isr = self.x
-        elif instr == "push(noblock)":
-            if len(self.rx) < 4:
-                self.rx.append(self.isr)
-        elif instr == "pull(noblock)":
-            if self.tx:
-                self.osr = self.tx.pop(0)[0]
-        elif instr == "nop().side(0)":
-            self.pin.value(0)
-        else:
-            raise HardwareViolation("unexpected exec %r" % instr)
-
-
-class FakeRP2:
-    """Stands in for the rp2 module: asm_pio keeps the program's high delay
-    (the backend builds one program per pulse width)."""
-
-    class PIO:
-        OUT_LOW = 0
-        OUT_HIGH = 1
-
-    StateMachine = FakeStateMachine
-
-    @staticmethod
-    def asm_pio(**kw):
-        def deco(fn):
-            return ("pio", FakeRP2.high_delay)
-        return deco
-
-    high_delay = 1
-
-
 class VirtualRig:
     """What every stepper test rig shares: run a body in virtual time up to
     end_ms, or start one move and let it finish. Subclasses set self.clock
@@ -573,11 +433,22 @@ class VirtualRig:
 
         from testkit import run_async
 
+        errors = []
+
+        async def guarded():
+            # An assert inside the body fails the test, not just its task.
+            try:
+                await body()
+            except Exception as e:  # noqa: BLE001 - re-raised below
+                errors.append(e)
+
         async def main():
-            task = asyncio.create_task(body())
+            task = asyncio.create_task(guarded())
             await self.clock.run_until(end_ms)
             task.cancel()
         run_async(main())
+        if errors:
+            raise errors[0]
 
     def move_and_wait(self, direction, steps, rate_hz, end_ms):
         async def body():

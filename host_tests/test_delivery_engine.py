@@ -167,7 +167,7 @@ def test_prime_rewind_and_reservoir():
 
 
 def test_empty_reservoir_stops_delivery_without_overrun():
-    eng = make([[0, 35000]], limits={"max_basal_mu_per_h": 35000})
+    eng = make([[0, 10000]], limits={"max_basal_mu_per_h": 10000, "max_per_24h_mu": 250000})
     eng.new_reservoir(0, 100)  # 44 steps
     t, n = run_until(eng, 0, HOUR)
     assert n <= 44

@@ -49,11 +49,15 @@ def test_errors_name_field_and_reason():
 
 
 def test_every_limit_is_capped_by_its_ceiling():
-    for name in ("max_bolus_mu", "max_basal_mu_per_h", "max_temp_basal_mu_per_h",
-                 "max_per_hour_mu", "max_per_24h_mu", "max_iob_mu"):
+    names = ("max_bolus_mu", "max_basal_mu_per_h", "max_temp_basal_mu_per_h",
+             "max_per_hour_mu", "max_per_24h_mu", "max_iob_mu")
+    top = dict((name, settings.CEILINGS[name]) for name in names)
+    assert settings.validate({"limits": top})["limits"] == top  # the ceilings agree
+    for name in names:
         c = settings.CEILINGS[name]
-        assert settings.validate({"limits": {name: c}})["limits"][name] == c
-        assert bad({"limits": {name: c + 1}}).field == "limits." + name
+        over = dict(top)
+        over[name] = c + 1
+        assert bad({"limits": over}).field == "limits." + name
     assert settings.CEILINGS["max_bolus_mu"] == 25000
     assert settings.CEILINGS["max_basal_mu_per_h"] == 35000
     top = settings.CEILINGS["bolus_rate_mu_per_min"]

@@ -249,3 +249,22 @@ def test_fake_fails_short_pulse_and_dir_setup():
     dir2.value(1)
     us2.delay_us(2)
     raises(HardwareViolation, _pulse, step2, us2)
+
+
+def test_stop_then_a_new_move_at_once_runs_the_new_move():
+    # The stopped move's task is cancelled but has not run yet when the new
+    # move starts: its cancellation must not end the new one (EN dropped
+    # under a running move, steps while disabled).
+    r = Rig()
+
+    async def body():
+        r.st.move(1, 100, 50)
+        await r.clock.sleep_ms(205)
+        r.st.stop()
+        first = r.st.steps_done()
+        r.st.move(1, 10, 50)
+        await r.clock.sleep_ms(1000)
+        assert r.st.steps_done() == 10 and r.obs.steps == first + 10
+        assert r.st.end_reason() == stepper.DONE
+    r.run(body, 5000)
+    assert r.obs.errors == []

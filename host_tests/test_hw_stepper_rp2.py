@@ -1,19 +1,21 @@
 # plunger-test: both
-# The RP2040 PIO backend's CPU side (feeding segments without blocking,
-# reading back X after a stop, end-stop IRQ) against a fake state machine
-# that keeps the program's FIFO rules and cycle counts.
+# The RP2040 PIO backend: its real PIO program (assembled by pio_asm as
+# MicroPython's rp2.asm_pio does) runs on pio_sim's cycle-level interpreter,
+# and the CPU side (feeding segments without blocking, reading back X after
+# a stop, end-stop IRQ) drives it through the rp2.StateMachine API.
 import sys
 
-from drivers import pulse_math, stepper
+from drivers import stepper
 from drivers.endstops import EndStops
-from fakes_hw import FakePin, FakeRP2, FakeStateMachine, StepperObserver, VirtualRig, stepper_cfg
+from fakes_hw import FakePin, StepperObserver, VirtualRig, stepper_cfg
+from pio_sim import RP2, StateMachine
 from vclock import VirtualClock
 
 STEPS_PER_U = 442
 
 
 def _import_backend():
-    sys.modules["rp2"] = FakeRP2
+    sys.modules["rp2"] = RP2
     import drivers.stepper_rp2 as mod
 
     return mod
@@ -24,8 +26,7 @@ class Rig(VirtualRig):
         mod = _import_backend()
         self.cfg = stepper_cfg(**cfg_over)
         self.clock = VirtualClock()
-        FakeStateMachine.clock = self.clock
-        FakeRP2.high_delay = pulse_math.pio_high_delay(self.cfg["pulse_us"])
+        StateMachine.clock = self.clock
         self.step, self.dir, self.en = FakePin("step"), FakePin("dir"), FakePin("en")
         self.empty, self.home = FakePin("empty", 1), FakePin("home", 1)
         self.stops = EndStops(self.empty, self.home)
@@ -34,7 +35,7 @@ class Rig(VirtualRig):
         self.delays = _Delay()
         self.st = mod.PioStepper(self.step, self.dir, self.en, self.cfg, self.clock,
                                  endstops=self.stops, delay_us=self.delays)
-        self.sm = FakeStateMachine.instances[-1]
+        self.sm = StateMachine.instances[-1]
         self.delays.target = self.sm
         self.stops.attach(self.st, FakePin.IRQ_FALLING, hard=True)
         self.obs = StepperObserver(self.step, self.dir, self.en, self.cfg, self.sm,
@@ -115,3 +116,57 @@ def test_rewind_stops_on_home_and_next_move_starts_clean():
     r.move_and_wait(1, 50, 1000, 120000)
     assert r.st.steps_done() == 50 and r.obs.position == 50
     assert r.obs.errors == []
+
+
+class _QuietSM:
+    """A state machine stub that allocates nothing itself: words go into a
+    preallocated list, the FIFO always has room and no marker comes back."""
+
+    def __init__(self, n):
+        self.words = [0] * n
+        self.n = 0
+
+    def tx_fifo(self):
+        return 0
+
+    def rx_fifo(self):
+        return 0
+
+    def put(self, word):
+        self.words[self.n] = word
+        self.n += 1
+
+
+def test_feeding_segments_in_the_steady_state_allocates_nothing():
+    # Only the MicroPython heap can be locked; CPython has no such probe, so
+    # the lock runs in the MicroPython half of `make test`.
+    import micropython
+
+    from testkit import run_async
+
+    lock = getattr(micropython, "heap_lock", None)
+    r = Rig()
+    segs = r.st.segments(20000, 8000)
+    assert len(segs) > 8
+    out = {}
+
+    async def body():
+        r.st.move(1, 20000, 8000)  # per move: the word lists are made here
+        first = r.st._next
+        quiet = _QuietSM(2 * len(segs))
+        r.st._sm = quiet
+        if lock is not None:
+            lock()
+        try:
+            for _ in range(len(segs)):
+                r.st._feed()
+                r.st._read_markers()
+        finally:
+            if lock is not None:
+                micropython.heap_unlock()
+        out["first"], out["quiet"] = first, quiet
+        r.st._task.cancel()
+    run_async(body())
+    quiet = out["quiet"]
+    assert quiet.n == 2 * (len(segs) - out["first"])
+    assert quiet.words[0] == segs[out["first"]][0]

@@ -28,7 +28,7 @@ def main(board_path="board.json", clock=None, run_for_ms=None, out=None):
     out.write("boot cause %d\\n" % machine.reset_cause())
 
     async def feeder(wdt):
-        while True:
+        for _ in range(@FEEDS@):
             wdt.feed()
             await clock.sleep_ms(1000)
 
@@ -61,10 +61,10 @@ def main(board_path="board.json", clock=None, run_for_ms=None, out=None):
 '''
 
 
-def _stub(tmp_path, steps=0, enable=0, alarm=False):
+def _stub(tmp_path, steps=0, enable=0, alarm=False, feeds=1 << 30):
     fw = tmp_path / "fw"
     fw.mkdir()
-    (fw / "main.py").write_text(STUB.replace("@STEPS@", str(steps))
+    (fw / "main.py").write_text(STUB.replace("@STEPS@", str(steps)).replace("@FEEDS@", str(feeds))
                                 .replace("@ENABLE@", str(enable)).replace("@ALARM@", str(alarm)))
     return str(fw)
 
@@ -127,6 +127,15 @@ def test_a_hang_longer_than_the_watchdog_resets_the_board_exit_4(tmp_path):
     # It bites at its deadline (last feed + 2000 ms), inside the 3 s hang.
     bite = [int(r["t_ms"]) for r in rows if r["event"] == "wdt_reset"][0]
     assert 61000 < bite <= 62001
+
+
+def test_a_watchdog_nobody_feeds_bites_1_ms_after_its_deadline(tmp_path):
+    # Virtual time jumps straight to the next timer; a deadline on the way
+    # must still reset the board there, not at the next timer.
+    res, rows = _sim(tmp_path, "--hours", "0.01", firmware=_stub(tmp_path, feeds=5))
+    assert res.returncode == 4, res.stdout + res.stderr
+    bites = [int(r["t_ms"]) for r in rows if r["event"] == "wdt_reset"]
+    assert bites[0] == 4000 + 2000 + 1  # last feed at 4 s, timeout 2 s
 
 
 def test_a_hang_shorter_than_the_watchdog_is_survived(tmp_path):

@@ -2,8 +2,8 @@
 
 Talks to the console in JSON mode (`json on`), one JSON object per reply,
 so scripts get data, not screen text. Exit codes:
-  0 ok, 1 the pump refused (reason printed), 2 usage error,
-  3 no connection or no reply in time.
+  0 ok, 1 the pump refused (reason printed), 2 usage error (or .venv
+  could not be built), 3 no connection or no reply in time.
 """
 import argparse
 import csv
@@ -23,9 +23,11 @@ BOARD_VIDS = {
     0x1A86: "WCH CH340/CH9102",
     0x0403: "FTDI",
 }
-# The simulator can write its pty path here (see the report / README).
-SIM_PORT_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+# `make sim` links its pseudo-terminal here; the link dangles once it stops.
+SIM_PORT_LINK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                              "build", "sim.pty")
+# The pump's clock is set from this computer when it is further off than this.
+CLOCK_SLACK_S = 5
 KILL_LINE = b"\x15"  # Ctrl-U: clear anything half-typed; never Ctrl-C (stops the pump app)
 USAGE_CODES = ("usage", "unknown_command", "bad_line")
 
@@ -52,7 +54,12 @@ def pick_port(ports):
     return known[0].device if known else None
 
 
-def find_port():
+NO_PUMP = ("no pump found: no Pico or ESP32 on USB, $PLUNGER_PORT unset and no simulator "
+           "running (build/sim.pty); plug one in, start `make sim`, or give --port")
+
+
+def find_port(sim_link=None):
+    """-> the port to open. Raises LinkError saying why there is none."""
     env = os.environ.get("PLUNGER_PORT")
     if env:
         return env
@@ -64,12 +71,15 @@ def find_port():
         dev = None
     if dev:
         return dev
-    if os.path.exists(SIM_PORT_FILE):
-        with open(SIM_PORT_FILE) as f:
-            path = f.read().strip()
-        if path:
-            return path
-    return None
+    link = sim_link or SIM_PORT_LINK
+    # The link itself is the port: opening it opens the pty it points to.
+    # (Never read it as a file: reading a pty waits for a typed line.)
+    if os.path.exists(link):
+        return link
+    if os.path.islink(link):
+        raise LinkError("%s points to %s, which is gone: the simulator is not running "
+                        "(start `make sim`)" % (link, os.readlink(link)))
+    raise LinkError(NO_PUMP)
 
 
 class Pump:
@@ -81,17 +91,23 @@ class Pump:
         self.timeout_s = timeout_s
         self.on_event = on_event or (lambda obj: None)
         self._buf = b""
+        self._seen = None  # bytes read while start() looks for the echo
+        self.was_text = False
 
     def _readline(self, deadline):
         while b"\n" not in self._buf:
             if time.monotonic() > deadline:
-                raise LinkError("no reply from the pump within %.1f s" % self.timeout_s)
+                raise LinkError("no reply from the pump on %s within %.1f s (is it running? "
+                                "a board at the REPL answers nothing; --timeout waits longer)"
+                                % (getattr(self.port, "name", "the port"), self.timeout_s))
             try:
                 chunk = self.port.read(256)
             except OSError as e:  # unplugged
                 raise LinkError("serial port error: %s" % e)
             if chunk:
                 self._buf += chunk
+                if self._seen is not None:
+                    self._seen += chunk
         line, _, self._buf = self._buf.partition(b"\n")
         return line.decode("utf-8", "replace").strip("\r")
 
@@ -126,8 +142,24 @@ class Pump:
             raise Refused(obj)
 
     def start(self):
+        """JSON mode for this conversation. The console echoes typed lines
+        only in text mode, so the echo of our own line tells which mode a
+        person (or another script) left it in; finish() puts that back."""
         self.port.write(KILL_LINE)
+        self._seen = b""
         self.request("!json on")  # "!": this reply is JSON already
+        self.was_text = b"json on" in self._seen
+        self._seen = None
+
+    def finish(self):
+        """Leave the console in the mode start() found it in. Best effort:
+        a pump that stopped answering is already reported."""
+        if getattr(self, "was_text", False):
+            self.was_text = False
+            try:
+                self.request("!json off")
+            except (LinkError, Refused):
+                pass
 
 
 def open_serial(path, timeout_s):
@@ -188,6 +220,9 @@ def _link_options(ap, defaults):
     ap.add_argument("--timeout", type=float, help="seconds to wait for a reply (default 5)",
                     **(kw or {"default": 5.0}))
     ap.add_argument("--json", action="store_true", help="print the reply data as JSON", **kw)
+    ap.add_argument("--keep-clock", action="store_true",
+                    help="do not set the pump's clock from this computer (a simulator run "
+                         "faster than real time, a bench log on its own clock)", **kw)
 
 
 def build_parser():
@@ -221,6 +256,9 @@ def build_parser():
     a = sub.add_parser("ack", help="acknowledge an alarm")
     a.add_argument("alarm_id")
     sub.add_parser("time-sync", help="set the pump clock from this computer (UTC)")
+    import chart_cmd  # argparse only; it loads matplotlib when a chart is drawn
+
+    chart_cmd.add_parser(sub)
     r = sub.add_parser("send", help="send any console line, e.g. 'temp 150%% 1h'")
     r.add_argument("line", nargs="+")
     return ap
@@ -239,6 +277,8 @@ def console_line(args):
         return "ack %s" % args.alarm_id
     if c == "time-sync":
         return "time set %d" % int(time.time())
+    if c == "chart":
+        return None  # several requests: chart_cmd.from_pump
     if c == "send":
         if not args.line:
             raise ValueError("send needs a console line")
@@ -258,11 +298,8 @@ def main(argv=None, stdout=None, stderr=None, port_opener=open_serial):
     except ValueError as e:
         stderr.write("pumpctl: %s\n" % e)
         return EXIT_USAGE
-    path = args.port or find_port()
-    if not path:
-        stderr.write("pumpctl: no pump found; plug one in or give --port\n")
-        return EXIT_NO_LINK
-
+    if args.cmd == "chart" and args.csv:
+        return _chart(lambda: chart_cmd_mod().from_csv(args, stdout), stderr)
     def on_event(obj):
         if obj.get("event") == "confirm":
             d = obj.get("data", {})
@@ -272,13 +309,22 @@ def main(argv=None, stdout=None, stderr=None, port_opener=open_serial):
             stderr.write("ALARM %s\n" % json.dumps(obj.get("data")))
 
     try:
+        path = args.port or find_port()
         port = port_opener(path, args.timeout)
         try:
             pump = Pump(port, args.timeout, on_event)
             pump.start()
-            if args.cmd == "watch":
-                return _watch(pump, args, stdout)
-            data = pump.request(line)
+            try:
+                if args.cmd != "time-sync" and not args.keep_clock:
+                    sync_clock(pump, stderr)
+                if args.cmd == "watch":
+                    return _watch(pump, args, stdout)
+                if args.cmd == "chart":
+                    return _chart(lambda: chart_cmd_mod().from_pump(pump, args, stdout, stderr),
+                                  stderr)
+                data = pump.request(line)
+            finally:
+                pump.finish()
         finally:
             port.close()
     except LinkError as e:
@@ -290,6 +336,51 @@ def main(argv=None, stdout=None, stderr=None, port_opener=open_serial):
     except KeyboardInterrupt:
         return EXIT_OK
     _print(args, data, stdout)
+    return EXIT_OK
+
+
+def sync_clock(pump, stderr, host_s=None):
+    """Set the pump's clock from this computer (UTC) when it is unset or
+    more than CLOCK_SLACK_S off: a board loses its RTC on power loss, and
+    without the time no scheduled basal runs. Says so on stderr.
+    -> the pump's old reading (None if unset), or False when nothing changed."""
+    host = int(time.time()) if host_s is None else int(host_s)
+    try:
+        was = (pump.request("time") or {}).get("wall_s")
+    except Refused as e:
+        stderr.write("pumpctl: cannot read the pump's clock: %s\n" % e)
+        return False
+    if was is not None and abs(was - host) <= CLOCK_SLACK_S:
+        return False
+    try:
+        pump.request("time set %d" % host)
+    except Refused as e:
+        stderr.write("pumpctl: the pump refused the time from this computer: %s (%s)\n"
+                     % (e, e.code))
+        return False
+    if was is None:
+        stderr.write("pumpctl: the pump's clock was unset; set it to %s UTC from this computer\n"
+                     % fmt_wall(host))
+    else:
+        stderr.write("pumpctl: the pump's clock was %+d s off (%s UTC); set it to %s UTC from "
+                     "this computer\n" % (was - host, fmt_wall(was), fmt_wall(host)))
+    return was
+
+
+def chart_cmd_mod():
+    import chart_cmd
+
+    return chart_cmd
+
+
+def _chart(run, stderr):
+    """Bad input for a chart (an empty span, a CSV missing a column, a pump
+    with no time) is exit 2 with the reason; link errors pass through."""
+    try:
+        run()
+    except chart_cmd_mod().ChartError as e:
+        stderr.write("pumpctl chart: %s\n" % e)
+        return EXIT_USAGE
     return EXIT_OK
 
 

@@ -10,6 +10,8 @@ def _rate(mu_per_h):
 
 def status(s, confirm_required):
     lines = ["state      %s" % s.get("state"), "profile    %s" % s.get("profile")]
+    if s.get("why"):  # what really holds delivery (Pump.status), in one sentence
+        lines.insert(1, "why        %s" % s["why"])
     lines.append("basal      %s (scheduled %s)" % (_rate(s.get("basal_mu_per_h")),
                                                    _rate(s.get("scheduled_mu_per_h"))))
     t = s.get("temp")
@@ -57,3 +59,21 @@ def profile(name, segments, active):
     head = "%s%s" % (name, " (active)" if active else "")
     segs = ["  %s  %s" % (format_min(seg[0]), _rate(seg[1])) for seg in segments]
     return "\r\n".join([head] + segs)
+
+
+def show(v):
+    import json
+
+    return json.dumps(v)
+
+
+def flat(cfg, prefix=""):
+    """A nested dict as one "a.b = value" line per leaf (config, board)."""
+    if not isinstance(cfg, dict):
+        return "%s = %s" % (prefix or "config", show(cfg))
+    lines = []
+    for k in sorted(cfg):
+        v = cfg[k]
+        p = prefix + "." + k if prefix else k
+        lines.append(flat(v, p) if isinstance(v, dict) else "%s = %s" % (p, show(v)))
+    return "\r\n".join(lines)

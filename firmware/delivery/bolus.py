@@ -54,6 +54,7 @@ class Bolus:
         self.now_mu = now_mu
         self.extended_mu = extended_mu
         self.duration_min = duration_min
+        self.cut = None  # the limit that ended it early, if one did
         if extended_mu and now_mu:
             self.kind = "combo"
         elif extended_mu:

@@ -12,22 +12,24 @@
 
 from micropython import const
 
-from delivery import mechanics
+from delivery import limits, mechanics
 from delivery.basal import BasalIntegrator
 from delivery.commands import Commands
+from delivery.guard import Guard
 from delivery.iob import Curve
 from delivery.profile import DAY_MS, span_at
-from delivery.record import DeliveryRecord
+from delivery.record import BUCKET_MS, DeliveryRecord
 from delivery.report import Reports
 
 _IDLE_MS = const(60000)  # longest plan() sleep when nothing is due sooner
 _FAR_MS = const(86400000)  # "no change within a day" when the rate is constant
 _CATCHUP_HZ = const(100)  # slowest pace for steps that are already due
+_HOUR_MS = const(3600000)
 
 
-class Engine(Commands, Reports):
+class Engine(Commands, Reports, Guard):
     """The delivery engine. Commands are in commands.py, status() and
-    restore() in report.py.
+    restore() in report.py, the limits on what is delivered in guard.py.
 
     restore(now_ms, state) rebuilds what a reset lost. `state` is a dict
     (the persistence code builds it from the journal); every key is optional:
@@ -64,13 +66,26 @@ class Engine(Commands, Reports):
         self.steps_confirmed = 0
         self.reservoir_steps = None  # None: unknown, not tracked
         self.position_steps = None  # forward steps since the last rewind
+        self._set_caps()
         self._reset_runtime(now_ms)
+
+    def _set_caps(self):
+        # The rate caps in 0.01 mU/h, read on every rate lookup (kept here so
+        # the hot path does no dict lookups): no basal above max basal, no
+        # temp basal above max temp basal, whatever the profile under it.
+        cfg = self.cfg
+        self.cap_basal = limits.limit(cfg, "max_basal_mu_per_h")
+        self.cap_temp_cmu = limits.limit(cfg, "max_temp_basal_mu_per_h") * 100
+        self.room = 0  # recount the 1 h / 24 h room before the next step
+        self.recount_ms = 0
 
     def _reset_runtime(self, now_ms):
         self.mode = "delivering"  # or "suspended", "stopped"
+        self.stop_reason = None  # why it is "stopped": an alarm id or "empty"
         self.t_ms = now_ms  # the basal integral is complete up to here
         self.basal = BasalIntegrator(self.units.num, self.units.den)
         self.basal_out = 0
+        self.basal_mu_base = 0  # basal mU handed out before the last mechanics change
         self.temp = None
         self.active_bolus = None
         self.prime_stream = None
@@ -82,7 +97,15 @@ class Engine(Commands, Reports):
         self.pending_ext = 0
         self.last_basal = self.last_now = self.last_ext = 0
         self.last_bolus = None  # the last bolus_end data
+        # The motor task's last plan() (see guard._drop_missed); before the
+        # first one there is no motor task to be late.
+        self.plan_ms = None
         self.record = DeliveryRecord()
+        self.room = 0  # steps that surely fit the 1 h and 24 h limits (see _fit)
+        self.recount_ms = 0  # while a window is full: when to count its room again
+        self.room_code = None  # the limit that filled it
+        self.capped = None  # the window limit holding basal back, if any
+        self.capped_steps = 0  # basal steps it held back so far
         self._invalidate()
 
     # --- time of day and the rate in force ---
@@ -123,7 +146,8 @@ class Engine(Commands, Reports):
         i, start, end = span_at(segs, tod)
         self._seg_from = t - (tod - start)
         self._seg_to = t + (end - tod)
-        self._seg_rate = segs[i][1]
+        rate = segs[i][1]
+        self._seg_rate = rate if rate < self.cap_basal else self.cap_basal
         self.change_ms = self._seg_to
         return self._seg_rate
 
@@ -137,7 +161,8 @@ class Engine(Commands, Reports):
         if tb is not None:
             if tb.end_ms < self.change_ms:
                 self.change_ms = tb.end_ms
-            return tb.rate_cmu_per_h(sched)
+            r = tb.rate_cmu_per_h(sched)
+            return r if r < self.cap_temp_cmu else self.cap_temp_cmu
         return sched * 100
 
     def _advance(self, now_ms):
@@ -165,6 +190,8 @@ class Engine(Commands, Reports):
         # this first, so a change at now_ms never loses or adds a due step.
         self._advance(now_ms)
         new_basal = self.basal.due - self.basal_out
+        if self.plan_ms is not None and now_ms - self.plan_ms > BUCKET_MS:
+            new_basal = 0  # the motor task is held: owed, not handed out (_drop_missed)
         b = self.active_bolus
         p = self.prime_stream
         new_now = new_ext = new_prime = 0
@@ -175,13 +202,20 @@ class Engine(Commands, Reports):
             new_prime = p.due(now_ms) - p.out
         n = new_basal + new_now + new_ext + new_prime
         if n > 0:
+            if n - new_prime > self.room:  # only near a 1 h / 24 h limit
+                new_basal, new_now, new_ext = self._fit(now_ms, new_basal, new_now, new_ext)
+                n = new_basal + new_now + new_ext + new_prime
+            self.room -= n - new_prime
+        if n > 0:
             if self.reservoir_steps is not None and n > self.reservoir_steps:
                 # Never push past an empty syringe: stop, hand out nothing,
                 # and forget the basal steps owed so none catch up later.
                 self.basal.due = self.basal_out
                 self._halt(now_ms)
                 self.mode = "stopped"
-                self.events.append(("stop", {"at_ms": now_ms, "reason": "empty"}))
+                self.stop_reason = "empty"
+                self.events.append(("stop", {"at_ms": now_ms, "reason": "empty",
+                                             "counted": True}))
                 return
             self.basal_out += new_basal
             self.pending_basal += new_basal
@@ -220,6 +254,9 @@ class Engine(Commands, Reports):
         and when to call again: the exact ms the next step falls due, a rate
         change, or at most 60 s. Forward and reverse steps never mix: pending
         forward steps go first and wake_ms is then now_ms."""
+        if self.plan_ms is not None and now_ms - self.plan_ms > BUCKET_MS:
+            self._drop_missed(now_ms)
+        self.plan_ms = now_ms
         self._sync(now_ms)
         n = self.pending
         if n == 0 and self.rewind_left:
@@ -295,7 +332,9 @@ class Engine(Commands, Reports):
         steps = b.steps_out()
         d = {"at_ms": at_ms, "kind": b.kind, "requested_mu": b.now_mu + b.extended_mu,
              "delivered_mu": self.units.steps_to_mu(steps), "steps": steps,
-             "cancelled": cancelled}
+             "cancelled": cancelled or b.cut is not None}
+        if b.cut is not None:
+            d["why"] = b.cut  # the limit that cut it short
         self.events.append(("bolus_end", d))
         self.last_bolus = d
         return d

@@ -34,6 +34,15 @@ def check_rate(code, label, rate_mu_per_h, limit_mu_per_h):
                           fmt_u(rate_mu_per_h - limit_mu_per_h)))
 
 
+def check_window(code, label, rate_mu_per_h, minutes, limit_mu):
+    # A temp basal that alone would break a per-hour or per-24 h limit.
+    amount = (rate_mu_per_h * minutes + 59) // 60
+    if amount > limit_mu:
+        raise Rejected(code, "temp basal %s/h for %d min gives %s, above %s %s by %s"
+                       % (fmt_u(rate_mu_per_h), minutes, fmt_u(amount), label, fmt_u(limit_mu),
+                          fmt_u(amount - limit_mu)))
+
+
 def check_range(code, label, value, low, high, step=1):
     if value is None or isinstance(value, bool) or not isinstance(value, int):
         raise Rejected(code, "%s must be a whole number" % label)

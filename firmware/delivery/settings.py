@@ -14,7 +14,12 @@ from dotpath import put as _set
 VERSION = 1
 
 # Absolute limits the firmware never exceeds, whatever the config says. The
-# config's own limits must lie inside these; the engine applies both.
+# config's own limits must lie inside these; the engine applies both, and
+# not only to commands: the rates are capped at every instant and the 1 h
+# and 24 h amounts bound every step handed to the motor (engine.py). So a
+# 35 U/h basal ceiling and a 250 U per 24 h ceiling do not contradict each
+# other: a day at 35 U/h is refused (a profile's daily total must fit the
+# 24 h limit) and a mix of temp basal and boluses is held at the 24 h limit.
 CEILINGS = {
     "max_bolus_mu": 25000,  # 25 U in one bolus
     "max_basal_mu_per_h": 35000,  # 35 U/h scheduled basal
@@ -219,11 +224,45 @@ def validate(cfg):
         if seg[1] > seg[2]:
             raise ConfigError("calculator.target[%d]" % i, "low %d is above high %d"
                               % (seg[1], seg[2]))
+    check_limits(limits)
+    for name in profiles:
+        day = daily_mu(profiles[name])
+        if day > limits["max_per_24h_mu"]:
+            raise ConfigError("profiles." + name, "delivers %d mU a day, above "
+                              "limits.max_per_24h_mu %d" % (day, limits["max_per_24h_mu"]))
     res = out["reservoir"]
     if res["low_alert_mu"] >= res["capacity_mu"]:
         raise ConfigError("reservoir.low_alert_mu", "must be below capacity_mu (%d)"
                           % res["capacity_mu"])
     return out
+
+
+# Limits that contradict each other: the first may never be above the second,
+# or a delivery within the first could break the second on its own.
+LIMIT_ORDER = (
+    ("max_bolus_mu", "max_per_hour_mu"),  # one largest bolus must fit in an hour
+    ("max_basal_mu_per_h", "max_per_hour_mu"),  # an hour at the largest basal too
+    ("max_temp_basal_mu_per_h", "max_per_hour_mu"),  # and at the largest temp basal
+    ("max_per_hour_mu", "max_per_24h_mu"),
+    ("max_bolus_mu", "max_iob_mu"),  # else the largest bolus could never be given
+)
+
+
+def check_limits(lim):
+    """Raise ConfigError when two limits contradict each other (LIMIT_ORDER)."""
+    for low, high in LIMIT_ORDER:
+        if lim[low] > lim[high]:
+            raise ConfigError("limits." + low, "%d is above limits.%s %d"
+                              % (lim[low], high, lim[high]))
+
+
+def daily_mu(segs):
+    """What a profile delivers in one day, mU (rounded up)."""
+    total = 0  # mU/h x minutes
+    for i, seg in enumerate(segs):
+        end = segs[i + 1][0] if i + 1 < len(segs) else DAY_MIN
+        total += seg[1] * (end - seg[0])
+    return (total + 59) // 60
 
 
 def _defaults():

@@ -34,7 +34,7 @@ class ButtonState:
         self.stuck_ms = stuck_ms
         self.pressed = False  # debounced state
         self._raw = False
-        self._raw_since = 0
+        self._changed_ms = -debounce_ms  # when the debounced state last changed
         self._down_ms = 0
         self._next_ms = 0  # when LONG / the next REPEAT is due
         self._long = False
@@ -48,13 +48,16 @@ class ButtonState:
         return now_ms - self._down_ms if self.pressed else 0
 
     def update(self, now_ms, pressed):
-        if pressed != self._raw:
-            # Any bounce restarts the stability window.
-            self._raw = pressed
-            self._raw_since = now_ms
-        if self._raw != self.pressed and now_ms - self._raw_since >= self.debounce_ms:
-            self.pressed = self._raw
-            if self.pressed:
+        # Lock-out debounce: the first edge after a stable spell is reported
+        # at once, and the bounces in the debounce_ms that follow are
+        # ignored. A stability window would delay every press by debounce_ms
+        # instead. After the lock-out the pin's level is taken as it is, so
+        # a release inside the window is reported when the window ends.
+        self._raw = pressed
+        if pressed != self.pressed and now_ms - self._changed_ms >= self.debounce_ms:
+            self.pressed = pressed
+            self._changed_ms = now_ms
+            if pressed:
                 self._down_ms = now_ms
                 self._next_ms = now_ms + self.long_press_ms
                 self._long = False

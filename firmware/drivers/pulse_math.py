@@ -60,8 +60,8 @@ def pio_emitted(seg_counts, words_pulled, x_left):
 # ---- ESP32 RMT -----------------------------------------------------------
 # RMT at 1 MHz resolution (80 MHz / clock_div 80): every duration is whole
 # microseconds, each at most 32767 ticks. A pulse is [high, low]; a chunk is
-# n pulses written at once. Periods longer than one duration allows fall back
-# to one pulse per write, timed by asyncio (basal rates).
+# n pulses written at once. A period longer than one item allows is one
+# pulse per write, its low time split over several items (mode 3).
 RMT_RES_HZ = const(1000000)
 RMT_MAX_TICKS = const(32767)
 RMT_CHUNK_MAX_PULSES = const(64)  # ~1 RMT memory block of items
@@ -83,6 +83,24 @@ def rmt_pulse(rate_hz, pulse_us):
     if low > RMT_MAX_TICKS:
         return None
     return pulse_us, low
+
+
+def rmt_long_items(rate_hz, pulse_us):
+    """(durations, levels) for write_pulses' mode 3: ONE pulse whose low
+    time is too long for one item (below rmt_min_rate_hz: every bolus and
+    basal rate). High for pulse_us, then the low split into items of at
+    most RMT_MAX_TICKS, so the whole period is timed by the RMT. Made once
+    per segment."""
+    low = period_us(rate_hz) - pulse_us
+    durations = [pulse_us]
+    levels = [1]
+    while low > RMT_MAX_TICKS:
+        durations.append(RMT_MAX_TICKS)
+        levels.append(0)
+        low -= RMT_MAX_TICKS
+    durations.append(low)
+    levels.append(0)
+    return durations, levels
 
 
 def rmt_chunk_pulses(rate_hz, pulse_us, left):

@@ -2,12 +2,15 @@
 # STEP/DIR mode): the interface every backend shares, and the generic asyncio
 # ("soft") backend used by the simulator and for slow basal rates.
 #
-#   st.enable(); st.disable()
+#   st.enable(); st.disable(); st.enabled()
+#   st.hold(True)   # keep EN on between moves (a bolus and its trailing steps)
 #   st.move(direction, steps, rate_hz)  # returns at once, runs in background
+#   st.move_segments(direction, [(count, rate_hz), ...])  # a plan made by the caller
 #   st.busy(); st.steps_done(); st.stop(); st.end_reason()
 #
 # Safety rules this file owns: EN is inactive at construction, when idle
-# (unless the board asks to hold torque), on stop and on any fault or end
+# (unless the board asks to hold torque, or the caller holds it for the
+# rest of one delivery with hold()), on stop and on any fault or end
 # stop. DIR is set and held dir_setup_us before the first STEP edge; every
 # STEP pulse is high at least pulse_us. steps_done() counts a step in the
 # same breath as its rising edge, so it is exact at any await point and
@@ -57,6 +60,7 @@ class StepperBase:
         self._en_on = 0 if cfg["en_active_low"] else 1
         self._invert_dir = cfg["invert_dir"]
         self._max_rate_hz = cfg["max_rate_hz"]
+        self.max_rate_hz = self._max_rate_hz
         self._start_rate_hz = cfg["start_rate_hz"]
         self._accel_hz_per_s = cfg["accel_hz_per_s"]
         self._pulse_us = cfg["pulse_us"]
@@ -65,6 +69,7 @@ class StepperBase:
         self._endstops = endstops
         self._delay_us = delay_us or _default_delay_us()
         self._enabled = False
+        self._keep = False  # hold(): EN stays on when a move ends
         self._busy = False
         self._done = 0
         self._reason = None
@@ -83,8 +88,19 @@ class StepperBase:
         # driver never sees STEP edges while EN is inactive.
         if self._busy:
             self._finish(STOPPED)
+        self._keep = False
         self._en.value(1 - self._en_on)
         self._enabled = False
+
+    def enabled(self):
+        return self._enabled
+
+    def hold(self, on):
+        """Keep EN on when moves end (True) until hold(False), which
+        releases it at once when idle (unless the board holds torque)."""
+        self._keep = bool(on)
+        if not on and not self._busy:
+            self._idle_en()
 
     def busy(self):
         return self._busy
@@ -103,12 +119,25 @@ class StepperBase:
                              self._max_rate_hz)
 
     def move(self, direction, steps, rate_hz):
+        if steps < 0 or rate_hz <= 0:
+            raise ValueError("steps must be >= 0 and rate_hz > 0")
+        self.move_segments(direction, self.segments(steps, rate_hz) if steps else ())
+
+    def move_segments(self, direction, segs):
+        """One move from a ready (count, rate_hz) plan, for callers that
+        shape it themselves (the motor task phase-locks a bolus this way).
+        Every rate is capped at max_rate_hz; nothing is checked for a ramp."""
         if self._busy:
             raise RuntimeError("stepper busy: stop() the current move first")
         if direction not in (1, -1):
             raise ValueError("direction must be +1 or -1")
-        if steps < 0 or rate_hz <= 0:
-            raise ValueError("steps must be >= 0 and rate_hz > 0")
+        steps = 0
+        for count, rate in segs:
+            if count < 0 or rate <= 0:
+                raise ValueError("segments need count >= 0 and rate_hz > 0")
+            if rate > self._max_rate_hz:
+                raise ValueError("segment rate %s above max_rate_hz" % (rate,))
+            steps += count
         self._done = 0
         self._reason = None
         self._direction = direction
@@ -124,7 +153,7 @@ class StepperBase:
         self.enable()
         self._set_dir(direction)
         self._busy = True
-        self._start(direction, self.segments(steps, rate_hz))
+        self._start(direction, segs)
 
     def stop(self):
         if self._busy:
@@ -154,7 +183,7 @@ class StepperBase:
             self._delay_us(self._dir_setup_us)  # hold DIR before the first edge
 
     def _idle_en(self):
-        if not self._hold:
+        if not (self._hold or self._keep):
             self._en.value(1 - self._en_on)
             self._enabled = False
 
@@ -165,6 +194,7 @@ class StepperBase:
         self._busy = False
         self._reason = reason
         if reason == FAULT:
+            self._keep = False
             self._en.value(1 - self._en_on)
             self._enabled = False
         else:
@@ -205,6 +235,7 @@ class SoftStepper(StepperBase):
         t_us = clock.now_ms() * 1000  # ideal time of the next step
         last_ms = None
         first = True
+        me = _current_task()  # a stop() then a new move() replace self._task
         try:
             for count, rate in segs:
                 per_us = ramp.period_us(rate)
@@ -224,7 +255,7 @@ class SoftStepper(StepperBase):
                         # Late (a busy loop): restart the schedule from now so
                         # catching up never bursts.
                         t_us = now * 1000
-                    if self._task is None:
+                    if self._task is not me:
                         return  # stopped while we slept
                     if endstops is not None and endstops.blocked(direction) == stop_at:
                         self._finish(stop_at)
@@ -237,7 +268,7 @@ class SoftStepper(StepperBase):
             self._task = None
             self._finish(DONE)
         except asyncio.CancelledError:
-            if self._task is not None:  # cancelled from outside, not by stop()
+            if self._task is me:  # cancelled from outside, not by stop()
                 self._task = None
                 self._finish(STOPPED)
             raise

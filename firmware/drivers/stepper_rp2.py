@@ -56,8 +56,8 @@ class PioStepper(StepperBase):
         self._clock = clock
         prog = _program(pm.pio_high_delay(self._pulse_us))  # ValueError if too long
         self._sm = rp2.StateMachine(sm_id, prog, freq=pm.PIO_FREQ_HZ, sideset_base=step)
-        self._counts = []  # pulse count of every segment put, in order
-        self._segs = None
+        self._counts = None  # pulse count of every segment of the move
+        self._lows = None  # its delay-loop word, worked out once per move
         self._next = 0  # index of the next segment to put
         self._words = 0  # words put this move
         self._markers = 0  # segments finished (markers read)
@@ -70,8 +70,11 @@ class PioStepper(StepperBase):
         sm.active(0)
         sm.restart()
         self._drain()
-        self._segs = segs
-        self._counts = []
+        # Both lists are made once per move, so feeding a segment in the
+        # steady state allocates nothing (no float math, no list growth).
+        pulse_us = self._pulse_us
+        self._counts = [c for c, _r in segs]
+        self._lows = [pm.pio_low_loops(r, pulse_us) for _c, r in segs]
         self._next = 0
         self._words = 0
         self._markers = 0
@@ -107,12 +110,10 @@ class PioStepper(StepperBase):
     def _feed(self):
         # Never block on a full FIFO: only put a pair when both words fit.
         sm = self._sm
-        segs = self._segs
-        while self._next < len(segs) and sm.tx_fifo() <= _FIFO_DEPTH - 2:
-            count, rate = segs[self._next]
-            sm.put(count)
-            sm.put(pm.pio_low_loops(rate, self._pulse_us))
-            self._counts.append(count)
+        counts = self._counts
+        while self._next < len(counts) and sm.tx_fifo() <= _FIFO_DEPTH - 2:
+            sm.put(counts[self._next])
+            sm.put(self._lows[self._next])
             self._words += 2
             self._next += 1
 
@@ -144,7 +145,7 @@ class PioStepper(StepperBase):
                     return
                 self._read_markers()
                 self._feed()
-                if self._markers == len(self._segs):
+                if self._markers == len(self._counts):
                     self._task = None
                     self._finish(DONE)
                     return

@@ -99,6 +99,7 @@ class World:
         self._hx_word = 0
         self._hx_ready_ms = 0
         self._hx_busy = False
+        self._hx_dout = None  # DOUT's pin id, found on the first clock pulse
 
     # ---- bookkeeping -------------------------------------------------------
     def emit(self, kind, **data):
@@ -253,7 +254,9 @@ class World:
     def _hx_clock(self):
         import machine
 
-        dout = [p for p, r in self.roles.items() if r == "hx_dout"][0]
+        dout = self._hx_dout
+        if dout is None:
+            dout = self._hx_dout = [p for p, r in self.roles.items() if r == "hx_dout"][0]
         if not self._hx_busy:
             if self.now_ms() < self._hx_ready_ms:
                 return  # clocking while not ready: the chip ignores it
@@ -337,6 +340,10 @@ class World:
         gone, the mechanics stay where they were."""
         self.wdt = None
         self.wdt_last_feed_ms = None
+        # Every GPIO is an input with its pull-down after a reset, until the
+        # firmware drives it: DIR reads low (machine.py forgets the levels
+        # too, so a first write of 0 is no edge it would report).
+        self.dir_level = 0
         self.en_level = 1 if self.en_active_low else 0
         self.buzzer = (0, 0)
         self.pressed = {}  # a scripted press in progress ends with the power
