@@ -118,3 +118,27 @@ def test_ds3231_reads_unknown_until_set_then_keeps_bcd_time():
     i2c.regs[2] = 0x40 | 0x20 | 0x01  # 12-hour mode, 1 PM, as another program may leave it
     assert ds.datetime()[4] == 13
     raises(ValueError, ds.datetime, (2101, 1, 1, 0, 0, 0, 0, 0))
+
+
+def test_console_reset_is_refused_while_a_bolus_runs():
+    from console import cmd_reset
+
+    class Facade:
+        def status(self, now_ms):
+            return {"bolus": {"kind": "normal"}}
+
+        def board_info(self):
+            return {"platform": "sim"}
+
+    class Con:
+        facade = Facade()
+        written = []
+
+        def now_ms(self):
+            return 0
+
+        def write(self, text):
+            self.written.append(text)
+
+    reply = cmd_reset.run(Con(), "reset", [])
+    assert "bolus_running" in reply.to_json() and Con.written == []
