@@ -162,14 +162,14 @@ class App:
 
             # No screen fitted: the UI still runs (menus over buttons) into RAM.
             display = framebuf.FrameBuffer(bytearray(1024), 128, 64, framebuf.MONO_VLSB)
-        confirm = cfg is None or cfg["ui"]["require_button_confirm"]
         kwargs = {}
         if cfg is not None:
             kwargs = {"bolus_step_mu": cfg["delivery"]["bolus_increment_mu"],
                       "max_bolus_mu": cfg["limits"]["max_bolus_mu"],
                       "max_extended_min": cfg["delivery"]["extended_max_min"]}
         self.ui = UI(display, self.pump, self.clock, buzzer=_PatternBuzzer(self.hw.get("buzzer")),
-                     confirm_hold_ms=1500 if confirm else 0, reminders=False, **kwargs)
+                     confirm_hold_ms=1500, confirm_required=self._confirm_required,
+                     reminders=False, **kwargs)
         return [self.buttons.run(), self.ui.run(self.buttons)]
 
     def _console_task(self, stream):
@@ -180,6 +180,13 @@ class App:
         write = self.hw.get("console_write") or self.out.write
         self.console = Console(self.pump, self.clock.now_ms, write, self._confirm_on_device)
         return self.console.serve(stream)
+
+    def _confirm_required(self):
+        # Read from the config in force at every use, as the console's gates
+        # do: only an explicit false turns the OK hold off.
+        cfg = self.pump.cfg
+        ui = cfg.get("ui") if isinstance(cfg, dict) else None
+        return not (isinstance(ui, dict) and ui.get("require_button_confirm") is False)
 
     async def _confirm_on_device(self, prompt, timeout_ms):
         """The console's "press OK on the pump": the same hold-OK screen as a
@@ -307,13 +314,12 @@ def _alarm_sound(priority):
 
 
 def _wrap(text, width=16):
+    """A console prompt as screen rows, broken between words."""
+    from ui.fmt import wrap
+
     lines = []
     for part in text.split("\n"):
-        while len(part) > width:
-            lines.append(part[:width])
-            part = part[width:]
-        if part:
-            lines.append(part)
+        lines += wrap(part, width, 4)
     return lines[:4]
 
 
