@@ -36,7 +36,7 @@ class MotionRig:
         delays = _Delay()
         self.st = mod.PioStepper(self.step, self.dir, self.en, self.cfg, self.clock,
                                  delay_us=delays)
-        self.sm = pio_sim.StateMachine.instances[-1]
+        self.sm = pio_sim.StateMachine.last
         delays.target = self.sm
         self.obs = StepperObserver(self.step, self.dir, self.en, self.cfg, self.sm)
         self.obs.keep_times = True
