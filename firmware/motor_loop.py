@@ -330,6 +330,7 @@ class MotorLoop:
             # Cannot happen while the stream period rounds up; if it ever
             # does, the record must not silently miss steps.
             eng.confirm(now, done)
+            self._settled = True
             self._stop(now, "motor_fault", "stepper issued %d, engine handed out %d"
                        % (done, handed))
             return
@@ -337,6 +338,7 @@ class MotorLoop:
             # The whole stream went out; the rest are basal (or extended)
             # steps that fell due meanwhile: issued next, EN still held.
             eng.confirm(now, done)
+            self._settled = True
             self._owed = handed - done
         else:
             self._settle(eng, handed, done, direction)
@@ -367,6 +369,9 @@ class MotorLoop:
             self._handed += n
 
     def _settle(self, eng, handed, done, direction):
+        # Exactly once per move: an alarm this raises (through _stop) calls
+        # halt("alarm"), which must not count the move again.
+        self._settled = True
         now = self.clock.now_ms()
         eng.confirm(now, done)
         if done < handed and direction > 0:

@@ -251,3 +251,15 @@ def test_bolus_cut_by_the_hourly_limit_never_overruns_it():
     assert r.eng.record.sum_total(r.clock.now_ms(), hour) <= u.mu_to_steps(1000)
     assert [a["id"] for a in r.pump.alarms()] == []  # no motor fault
     assert r.obs.errors == []
+
+
+def test_empty_stop_mid_bolus_counts_every_step_once():
+    # The end stop ends the hardware move; the motor task raises "empty",
+    # whose halt must not count the move a second time.
+    r = MotionRig(empty_at=120)
+    r.run_until(60000, _start_bolus(r, 2000))
+    assert r.obs.position == 120 and r.obs.errors == []
+    assert "empty" in [a["id"] for a in r.pump.alarms()]
+    assert r.eng.steps_confirmed == r.eng.steps_commanded == r.obs.steps
+    assert _bolus_end(r)["steps"] + r.eng.basal_out == r.obs.steps
+    assert r.en.value() == 1
