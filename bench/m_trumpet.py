@@ -3,8 +3,9 @@
 The step timeline comes from the simulator's CSV (full firmware, headless,
 `--csv`) when that run delivers basal; otherwise from the engine's plan
 timeline directly (Engine.plan called at every wake_ms). results.json says
-which under trumpet.source. The math is tools/trumpet_lib.py, the same the
-maker's tools/trumpet.py uses on scale readings.
+which under trumpet.source. The math is tools/trumpet_lib.py and the plot
+tools/trumpet_plot.py (matplotlib), the same the maker's tools/trumpet.py
+uses on scale readings.
 """
 import copy
 import json

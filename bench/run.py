@@ -21,8 +21,21 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
-MODULES = ("m_delivery", "m_trumpet", "m_sim", "m_memory", "m_latency", "m_flash", "m_faults",
-           "m_motion")
+# One module a line, so branches that add one do not collide.
+MODULES = (
+    "m_delivery",
+    "m_trumpet",
+    "m_sim",
+    "m_memory",
+    "m_latency",
+    "m_flash",
+    "m_faults",
+    "m_stall",
+    "m_fuzz_console",
+    "m_motion",
+    "m_phantom",
+    "m_safety",
+)
 
 
 def run_module(name, ctx):

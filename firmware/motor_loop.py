@@ -247,8 +247,7 @@ class MotorLoop:
                     self._owed = 0
             if steps:
                 await self._move(eng, direction, steps, rate_hz)
-                self.pump.recorder.basal_total(self.clock.now_ms(),
-                                               eng.units.steps_to_mu_up(eng.basal_out))
+                self.pump.recorder.basal_total(self.clock.now_ms(), eng.basal_total_mu())
                 continue  # plan again at once: a stream may have more
             if self.stepper.enabled() and not self.stepper.busy():
                 self.stepper.hold(False)  # the delivery is over: release EN

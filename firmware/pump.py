@@ -125,6 +125,25 @@ class Pump:
         self._check_motor_allowed("bolus")
         return eng.preview_bolus(now_ms, now_mu, extended_mu, duration_min)
 
+    def preview(self, now_ms, what, *args, **kwargs):
+        """Check engine command `what` behind the same gates as doing it,
+        without doing it: raises Rejected as the command would, returns the
+        engine's preview (for example preview(now, "prime", 2000) before
+        asking for OK). Every command has one: bolus, cancel_bolus,
+        temp_basal, cancel_temp_basal, suspend, resume, prime, rewind,
+        new_reservoir, select_profile, set_profile."""
+        eng = self._need_engine()
+        if what in _MOTOR_COMMANDS:
+            self._check_motor_allowed(what)
+        return getattr(eng, "preview_" + what)(now_ms, *args, **kwargs)
+
+    def preview_prime(self, now_ms, amount_mu):
+        return self.preview(now_ms, "prime", amount_mu)
+
+    def preview_temp_basal(self, now_ms, duration_min, percent=None, rate_mu_per_h=None):
+        return self.preview(now_ms, "temp_basal", duration_min, percent=percent,
+                            rate_mu_per_h=rate_mu_per_h)
+
     def bolus(self, now_ms, now_mu, extended_mu=0, duration_min=0):
         return self._run(now_ms, "bolus", now_mu, extended_mu, duration_min)
 
@@ -154,14 +173,34 @@ class Pump:
         return self._run(now_ms, "new_reservoir", amount_mu)
 
     def select_profile(self, now_ms, name):
+        # Everything is checked (engine, then the whole config) before
+        # anything changes, in RAM or on flash.
+        self._need_engine().preview_select_profile(now_ms, name)
+        cfg = self._checked(("active_profile",), name)
         result = self._run(now_ms, "select_profile", name)
-        self._persist(("active_profile",), name)
+        self._save(cfg)
         return result
 
     def set_profile(self, now_ms, name, segments):
-        result = self._run(now_ms, "set_profile", name, segments)
-        self._persist(("profiles", name), [list(s) for s in self.engine.profiles[name]])
+        segs = self._need_engine().preview_set_profile(now_ms, name, segments)
+        cfg = self._checked(("profiles", name), segs)
+        result = self._run(now_ms, "set_profile", name, segs)
+        self._save(cfg)
         return result
+
+    def _checked(self, parts, value):
+        # The config with one more change, validated; None while there is no
+        # valid config to change (the engine change then stays in RAM).
+        if self.cfg is None:
+            return None
+        try:
+            return self._new_config(parts, value, check_exists=False)
+        except ValueError as e:
+            raise Rejected("config_error", str(e))
+
+    def _save(self, cfg):
+        if cfg is not None:
+            self.cfg = self.config_store.save(cfg)
 
     def calculate_bolus(self, now_ms, carbs_g, bg_mg_dl):
         return self._need_engine().calculate_bolus(now_ms, carbs_g, bg_mg_dl)
@@ -185,7 +224,15 @@ class Pump:
         s["battery_mv"] = self.battery_mv
         s["occlusion"] = self.occlusion_status
         s["alarms"] = [a[0] for a in self.alarms_mgr.active()]
-        s["delivery_blocked"] = self.alarms_mgr.delivery_blocked() or self.engine is None
+        blocked = [a[0] for a in self.alarms_mgr.active() if KINDS[a[0]][1]]
+        s["delivery_blocked"] = bool(blocked) or self.engine is None
+        s["why"] = _why(s, blocked) if self.engine is not None else \
+            "no valid config: delivery is off (fix /config.json)"
+        if blocked:
+            # An alarm holds the motor whatever the engine would plan.
+            s["state"] = "stopped"
+            s["basal_mu_per_h"] = 0
+            s["hours_left"] = None
         return s
 
     # ---- alarms -----------------------------------------------------------
@@ -218,12 +265,11 @@ class Pump:
     def history(self, n=None, since_wall_s=None):
         """Journal records, oldest first, as dicts both the UI and the
         console read (seq, wall_s, now_ms, kind, data, text, amount_mu)."""
-        records = self.journal.read().records
-        if since_wall_s is not None:
-            records = [r for r in records if r[1] is not None and r[1] >= since_wall_s]
+        from store.history import recent
+
         limit = _HISTORY_MAX if n is None else min(n, _HISTORY_MAX)
         out = []
-        for seq, wall_s, now_ms, kind, data in records[-limit:]:
+        for seq, wall_s, now_ms, kind, data in recent(self.journal, limit, since_wall_s):
             amount = None
             if isinstance(data, dict):
                 for key in ("delivered_mu", "amount_mu", "mu"):
@@ -250,19 +296,37 @@ class Pump:
         return node
 
     def config_set(self, path, value):
-        """Validate the whole config with the new value, write it atomically
-        and apply it. Raises ValueError (ConfigError) and changes nothing."""
+        """Validate the whole config with the new value, check the engine
+        can take it, then write it atomically and apply it. Raises
+        ValueError (ConfigError) or Rejected and changes nothing, in RAM or
+        on flash."""
         if self.cfg is None:
             raise ValueError("no valid config to change: fix /config.json first")
-        parts = tuple(path.split("."))
-        self._set_path(parts, value, check_exists=True)
+        cfg = self.preview_config_set(path, value)
+        saved = self.config_store.save(cfg)
+        self.cfg = saved
+        if self.engine is not None:
+            if self.motor is not None:
+                self.motor.halt("config")  # new limits may cut a bolus the stepper is running
+            self.engine.apply_config(self.clock.now_ms(), saved)
+            self.journal_events(self.clock.now_ms())  # a limit may have cut a bolus
+        try:
+            self.recorder.record(self.clock.now_ms(), "config", {"path": path})
+        except Exception:
+            pass  # the config itself is saved; history of it is best effort
         return self.config_get(path)
 
-    def _persist(self, parts, value):
-        if self.cfg is not None:
-            self._set_path(parts, value, check_exists=False)
+    def preview_config_set(self, path, value):
+        """The validated config config_set(path, value) would apply; raises
+        (ValueError, Rejected) as config_set would and changes nothing."""
+        if self.cfg is None:
+            raise ValueError("no valid config to change: fix /config.json first")
+        cfg = self._new_config(tuple(path.split(".")), value, check_exists=True)
+        if self.engine is not None:
+            self.engine.check_config(self.clock.now_ms(), cfg)
+        return cfg
 
-    def _set_path(self, parts, value, check_exists):
+    def _new_config(self, parts, value, check_exists):
         new = _deep_copy(self.cfg)
         node = new
         for part in parts[:-1]:
@@ -272,16 +336,7 @@ class Pump:
         if check_exists and parts[-1] not in node:
             raise KeyError(".".join(parts))
         node[parts[-1]] = value
-        saved = self.config_store.save(new)  # validates; raises and writes nothing if bad
-        self.cfg = saved
-        if self.engine is not None:
-            if self.motor is not None:
-                self.motor.halt("config")  # new limits may cut a bolus the stepper is running
-            self.engine.apply_config(self.clock.now_ms(), saved)
-        try:
-            self.recorder.record(self.clock.now_ms(), "config", {"path": ".".join(parts)})
-        except OSError:
-            pass  # the config itself is saved; history of it is best effort
+        return self.config_store.validate(new)  # raises, writes nothing, if bad
 
     # ---- time and identity ------------------------------------------------
 
@@ -324,6 +379,25 @@ class Pump:
             ("watchdog", "on" if cfg["safety"]["watchdog_enabled"] else "OFF"),
             ("occlusion", self.occlusion_status),
         ]
+
+
+def _why(s, blocked):
+    # One sentence for what the pump is really doing, when it is not simply
+    # delivering: the console and the screen show it under the state.
+    if blocked:
+        return "stopped by alarm %s: acknowledge it, then resume" % ", ".join(blocked)
+    state = s["state"]
+    if s.get("refill"):
+        return "waiting for a refill: the reservoir is empty (refill U)"
+    if state == "stopped":
+        return "stopped (%s): resume to restart delivery" % (s.get("stop_reason") or "alarm")
+    if state == "suspended":
+        return "suspended: resume to restart basal"
+    if state == "no_time":
+        return "no time set: basal waits for the clock (time set)"
+    if s.get("capped"):
+        return "basal held back at the %s limit" % s["capped"].replace("_", " ")
+    return None
 
 
 def _u(mu):

@@ -60,6 +60,14 @@ class FakeFlash:
             raise ValueError("file too large")
         return data
 
+    def open_read(self, path):
+        if self.dead:
+            raise PowerCut("flash is frozen")
+        data = self.files.get(path)
+        if data is None:
+            return None
+        return _Reader(data)
+
     def write(self, path, data):
         if self._point():
             self.files[path] = self._torn(data)
@@ -108,3 +116,20 @@ class FakeFlash:
             if k.startswith(prefix) and "/" not in k[len(prefix):]:
                 out.append(k[len(prefix):])
         return out
+
+
+class _Reader:
+    """A file opened for reading: readinto() and close(), as the store uses."""
+
+    def __init__(self, data):
+        self.data = data
+        self.pos = 0
+
+    def readinto(self, buf):
+        n = min(len(buf), len(self.data) - self.pos)
+        buf[:n] = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return n
+
+    def close(self):
+        pass

@@ -240,3 +240,97 @@ def test_after_a_rewind_resume_asks_for_a_refill_first():
     pump.new_reservoir(1000, 250000)
     pump.resume(1000)
     assert pump.status(1000)["state"] == "delivering"
+
+
+def test_a_refused_config_change_changes_nothing_in_ram_or_on_flash():
+    # During an extended bolus `config set mechanics.lead_um 2000` answered
+    # "error: mechanics change while a bolus..." yet config get said 2000 and
+    # so did /config.json; the same for calibrate mass during a prime.
+    pump, _, flash, _ = boot()
+    raw = flash.files["/config.json"]
+    pump.bolus(0, 0, 2000, 60)
+    e = raises(Rejected, pump.preview_config_set, "mechanics.lead_um", 2000)
+    assert e.code == "busy"
+    e = raises(Rejected, pump.config_set, "mechanics.lead_um", 2000)
+    assert e.code == "busy"
+    assert pump.config_get("mechanics.lead_um") == 1250
+    assert pump.engine.cfg["mechanics"]["lead_um"] == 1250
+    assert flash.files["/config.json"] == raw
+    pump.cancel_bolus(0)
+    pump.suspend(0)
+    pump.prime(0, 1000)
+    raises(Rejected, pump.config_set, "mechanics.calibration_ppm", 1020304)
+    assert pump.config_get("mechanics.calibration_ppm") == 1000000
+    assert flash.files["/config.json"] == raw
+
+
+def test_a_refused_profile_change_changes_nothing_in_ram_or_on_flash():
+    pump, _, flash, _ = boot()
+    raw = flash.files["/config.json"]
+    before = [list(s) for s in pump.engine.profiles["default"]]
+    # 3 U/h all day is within max basal but is 72 U a day: above the 24 h
+    # limit once it is lowered to 50 U (and the config would be invalid)
+    pump.config_set("limits.max_per_24h_mu", 50000)
+    raw = flash.files["/config.json"]
+    e = raises(Rejected, pump.set_profile, 0, "default", [[0, 3000]])
+    assert e.code == "max_per_24h"
+    assert pump.engine.profiles["default"] == before
+    assert flash.files["/config.json"] == raw
+    e = raises(Rejected, pump.select_profile, 0, "nope")
+    assert e.code == "no_profile" and flash.files["/config.json"] == raw
+
+
+def test_status_says_an_alarm_holds_the_motor():
+    # After a power cut during a bolus, status said "state delivering, basal
+    # 0.800 U/h" while uncertain_delivery kept the motor still.
+    pump, _, flash, clock = boot()
+    pump.bolus(0, 2000)
+    pump.engine.plan(5000)
+    pump2, _, _, _ = boot(flash=flash.reboot(), wall_s=NOON_S + 10)
+    s = pump2.status(0)
+    assert s["state"] == "stopped" and s["basal_mu_per_h"] == 0
+    assert "uncertain_delivery" in s["why"] and "acknowledge" in s["why"]
+
+
+def test_status_says_waiting_for_a_refill_and_refill_after_empty_works():
+    pump, _, _, _ = boot()
+    assert pump.status(0)["why"] is None
+    pump.suspend(0)
+    pump.rewind(0)
+    pump.engine.at_home(1000)
+    s = pump.status(1000)
+    assert s["state"] == "suspended" and "waiting for a refill" in s["why"]
+    # refill 0 used to leave the pump stopped even after refill 250
+    raises(Rejected, pump.new_reservoir, 1000, 0)
+    pump.new_reservoir(1000, 250000)
+    pump.resume(1000)
+    s = pump.status(1000)
+    assert s["state"] == "delivering" and s["basal_mu_per_h"] == 800 and s["why"] is None
+    # a counted empty reservoir: stopped by the empty alarm until acked and refilled
+    pump.new_reservoir(1000, 10)
+    _run_motor(pump, 1000, 3600000)
+    s = pump.status(3600000)
+    assert s["state"] == "stopped" and "empty" in s["why"]
+    pump.ack_alarm("empty")
+    s = pump.status(3600000)
+    assert s["state"] == "stopped" and s["stop_reason"] == "empty"
+    assert "waiting for a refill" in s["why"]
+    pump.new_reservoir(3600000, 250000)
+    pump.resume(3600000)
+    assert pump.status(3600000)["state"] == "delivering"
+
+
+def test_the_facade_checks_any_command_before_ok_without_doing_it():
+    pump, _, flash, _ = boot()
+    raw = flash.files["/config.json"]
+    assert raises(Rejected, pump.preview_prime, 0, 2000).code == "not_suspended"
+    pump.suspend(0)
+    assert raises(Rejected, pump.preview, 0, "prime", 50000).code == "max_prime"
+    assert pump.preview_prime(0, 1000)["steps"] == 442
+    assert pump.engine.prime_stream is None
+    pump.resume(0)
+    assert pump.preview_temp_basal(0, 60, percent=150)["peak_mu_per_h"] == 1200
+    assert pump.engine.temp is None
+    pump.raise_alarm("occlusion", 0, "x")
+    assert raises(Rejected, pump.preview, 0, "temp_basal", 60, percent=150).code == "alarm_active"
+    assert flash.files["/config.json"] == raw

@@ -150,6 +150,42 @@ class FakeFacade:
         return "0.1.0"
 
 
+class FakeGates:
+    """The fake facade has no engine, so there is nothing to dry-run against:
+    every check passes. What waits for OK follows the real policy for the
+    paths the fake knows. The real checks run on the real Pump in
+    test_console_gates.py."""
+
+    def check_prime(self, pump, amount_mu, what="prime"):
+        pass
+
+    def check_rewind(self, pump):
+        pass
+
+    def check_resume(self, pump):
+        pass
+
+    def check_temp(self, pump, now_ms, duration_min, percent=None, rate_mu_per_h=None):
+        pass
+
+    def check_set_profile(self, pump, name, segments):
+        pass
+
+    def check_select_profile(self, pump, name):
+        return True
+
+    def cancel_temp_raises(self, pump, now_ms):
+        return False
+
+    def plan_config_set(self, pump, path, value):
+        from gates import ConfigPlan
+
+        flag_off = (path == "ui.require_button_confirm" and value is not True
+                    and pump.config["ui"]["require_button_confirm"] is not False)
+        raises = [path] if path.split(".")[0] in ("limits", "mechanics") else []
+        return ConfigPlan(None, [path], raises, flag_off)
+
+
 class Out:
     """Collects what the console writes."""
 
@@ -180,5 +216,5 @@ def make_console(confirm_answer=True):
         asked.append((prompt, timeout_ms))
         return confirm_answer
 
-    con = Console(facade, lambda: 1000, out, confirmer)
+    con = Console(facade, lambda: 1000, out, confirmer, gates=FakeGates())
     return con, facade, out, asked

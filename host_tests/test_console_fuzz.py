@@ -11,7 +11,7 @@ from decimal import Decimal
 from console.reply import Pending
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_console_fakes import DELIVERY, FakeFacade, Out
+from test_console_fakes import DELIVERY, FakeFacade, FakeGates, Out
 
 from console.shell import Console
 
@@ -96,7 +96,7 @@ class Harness:
         self.rng = random.Random(seed)
         self.fac = FakeFacade()
         self.fac.armed = False
-        self.con = Console(self.fac, lambda: 1000, Out())
+        self.con = Console(self.fac, lambda: 1000, Out(), gates=FakeGates())
         self.lines = 0
         self.deliveries = 0
 

@@ -38,6 +38,7 @@ def test_status_loads_only_the_status_group():
     assert _loaded() == ["status"]
     for g in ("bolus", "config", "calibrate", "help"):
         assert ("console.cmd_" + g) not in sys.modules
+    assert con._gates is None  # the confirmation policy loads with the first change
 
 
 def test_every_command_has_a_group_module_with_run():

@@ -4,7 +4,7 @@
 import json
 
 from console.shell import PROMPT, Console
-from test_console_fakes import FakeFacade, Out, make_console
+from test_console_fakes import FakeFacade, FakeGates, Out, make_console
 from testkit import raises, run_async
 
 
@@ -55,7 +55,7 @@ def test_confirm_flag_off_skips_the_button():
 def test_no_confirmer_wired_never_delivers():
     fac = FakeFacade()
     out = Out()
-    con = Console(fac, lambda: 0, out, confirmer=None)
+    con = Console(fac, lambda: 0, out, confirmer=None, gates=FakeGates())
     serve(con, b"bolus 1\r")
     assert "bolus" not in fac.names()
 
@@ -67,7 +67,7 @@ def test_confirmer_that_raises_counts_as_no():
     async def broken(prompt, timeout_ms):
         raise OSError("button pin gone")
 
-    con = Console(fac, lambda: 0, out, confirmer=broken)
+    con = Console(fac, lambda: 0, out, confirmer=broken, gates=FakeGates())
     serve(con, b"bolus 1\r")
     assert "bolus" not in fac.names() and "not confirmed" in out.text()
 
@@ -110,7 +110,7 @@ def test_ctrl_c_stops_the_app():
 
 def test_ctrl_c_handler_is_injectable():
     stops = []
-    con = Console(FakeFacade(), lambda: 0, Out(), on_interrupt=lambda: stops.append(1))
+    con = Console(FakeFacade(), lambda: 0, Out(), on_interrupt=lambda: stops.append(1), gates=FakeGates())
     serve(con, b"\x03")
     assert stops == [1]
 

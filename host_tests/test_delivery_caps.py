@@ -66,12 +66,16 @@ class Log:
         return worst
 
 
-def run(eng, t, end, log):
-    """plan() at every wake up to end, logging the forward steps."""
+def run(eng, t, end, log, issued=None):
+    """plan() at every wake up to end, logging the forward steps as handed
+    out and (issued) at the times a stepper at rate_hz would issue them."""
     while t < end:
-        d, n, _hz, wake = eng.plan(t)
+        d, n, hz, wake = eng.plan(t)
         if d > 0 and n:
             log.add(t, n)
+            if issued is not None:
+                for k in range(n):
+                    issued.add(t + (k + 1) * 1000 // hz, 1)
         t = wake if wake < end else end
     return t
 
@@ -136,10 +140,12 @@ def test_temp_plus_bolus_never_above_the_hourly_limit():
     eng.temp_basal(0, 60, rate_mu_per_h=35000)
     eng.bolus(0, 25000)
     log = Log()
-    t = run(eng, 0, 50 * MIN, log)
+    issued = Log()
+    t = run(eng, 0, 50 * MIN, log, issued)
     assert eng.status(t)["capped"] == "max_per_hour"
-    run(eng, t, 3 * HOUR, log)
+    run(eng, t, 3 * HOUR, log, issued)
     assert log.worst(HOUR) <= steps(eng, 50000)
+    assert issued.worst(HOUR) <= steps(eng, 50000)  # by the steps' real times too
     assert log.worst(HOUR) >= steps(eng, 50000) - 2  # held at the limit, not far below
     ev = eng.pop_events()
     got = [k for k, _d in ev]
@@ -189,7 +195,7 @@ def test_temp_and_boluses_never_above_the_24h_limit():
     lim = {"max_per_24h_mu": 80000, "max_temp_basal_mu_per_h": 5000, "max_per_hour_mu": 15000,
            "max_bolus_mu": 10000, "max_basal_mu_per_h": 3000, "max_iob_mu": 20000}
     eng = make(lim, profiles={"low": [[0, 1000]]})
-    log = Log(10000)
+    log = Log(60000)
     t = 0
     eng.temp_basal(t, 900, rate_mu_per_h=5000)  # 75 U by itself, within the limit
     for k in range(6):

@@ -16,7 +16,7 @@ import time
 import tty
 
 import pumpctl_lib
-from test_console_fakes import FakeFacade
+from test_console_fakes import FakeFacade, FakeGates
 
 from console.shell import Console
 
@@ -58,7 +58,7 @@ class PtyPump:
         def write(s):
             os.write(self.master, s.encode())
 
-        self.console = Console(self.facade, lambda: 1000, write, confirmer)
+        self.console = Console(self.facade, lambda: 1000, write, confirmer, gates=FakeGates())
         self.modes = []  # every JSON-mode switch, in order
         set_json = self.console.set_json
 
@@ -316,7 +316,7 @@ def _repo_copy(tmp_path):
     """tools/pumpctl and its library in a fresh folder, as a clone has them."""
     tools = tmp_path / "repo" / "tools"
     tools.mkdir(parents=True)
-    for name in ("pumpctl", "pumpctl_lib.py"):
+    for name in ("pumpctl", "pumpctl_lib.py", "chart_cmd.py", "pumpchart.py", "pumprecord.py"):
         shutil.copy(os.path.join(ROOT, "tools", name), tools / name)
     return tmp_path / "repo"
 

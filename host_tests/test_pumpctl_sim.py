@@ -18,7 +18,7 @@ BASE_PYTHON = os.path.join(sys.base_prefix, "bin", "python3")
 def _clone(tmp_path):
     repo = tmp_path / "repo"
     (repo / "tools").mkdir(parents=True)
-    for name in ("pumpctl", "pumpctl_lib.py"):
+    for name in ("pumpctl", "pumpctl_lib.py", "chart_cmd.py", "pumpchart.py", "pumprecord.py"):
         shutil.copy(os.path.join(ROOT, "tools", name), repo / "tools" / name)
     os.symlink(os.path.realpath(os.path.join(ROOT, ".venv")), repo / ".venv")
     return repo

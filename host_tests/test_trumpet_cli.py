@@ -75,6 +75,21 @@ def test_cli_figures_plot_and_json(tmp_path, capsys):
         assert im.size == (800, 600)
 
 
+def test_plot_draws_the_figures_it_was_given(tmp_path):
+    import trumpet_lib
+
+    csv_path = tmp_path / "run.csv"
+    write_run(csv_path, 0.0103)
+    grid = trumpet_lib.grid_from_readings(trumpet.read_csv(str(csv_path)))
+    result = trumpet_lib.analyse(grid, 0.01, density_g_per_ml=0.998)
+    plotted = trumpet.draw_plot(result, str(tmp_path / "t.svg"), "test")
+    assert plotted["windows_min"] == [2, 5, 11, 19, 31] and plotted["band_pct"] == 5.0
+    assert plotted["max_pct"] == [result["windows"][p]["max_pct"] for p in (2, 5, 11, 19, 31)]
+    assert plotted["samples"] == 120  # the second hour in 30 s samples
+    svg = (tmp_path / "t.svg").read_text()
+    assert "<svg" in svg and "31 min" in svg and "+5 %" in svg
+
+
 def test_cli_says_when_the_recording_is_too_short(tmp_path, capsys):
     csv_path = tmp_path / "run.csv"
     write_run(csv_path, 0.01, end_s=3000)

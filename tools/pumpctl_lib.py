@@ -256,6 +256,9 @@ def build_parser():
     a = sub.add_parser("ack", help="acknowledge an alarm")
     a.add_argument("alarm_id")
     sub.add_parser("time-sync", help="set the pump clock from this computer (UTC)")
+    import chart_cmd  # argparse only; it loads matplotlib when a chart is drawn
+
+    chart_cmd.add_parser(sub)
     r = sub.add_parser("send", help="send any console line, e.g. 'temp 150%% 1h'")
     r.add_argument("line", nargs="+")
     return ap
@@ -274,6 +277,8 @@ def console_line(args):
         return "ack %s" % args.alarm_id
     if c == "time-sync":
         return "time set %d" % int(time.time())
+    if c == "chart":
+        return None  # several requests: chart_cmd.from_pump
     if c == "send":
         if not args.line:
             raise ValueError("send needs a console line")
@@ -293,6 +298,8 @@ def main(argv=None, stdout=None, stderr=None, port_opener=open_serial):
     except ValueError as e:
         stderr.write("pumpctl: %s\n" % e)
         return EXIT_USAGE
+    if args.cmd == "chart" and args.csv:
+        return _chart(lambda: chart_cmd_mod().from_csv(args, stdout), stderr)
     def on_event(obj):
         if obj.get("event") == "confirm":
             d = obj.get("data", {})
@@ -312,6 +319,9 @@ def main(argv=None, stdout=None, stderr=None, port_opener=open_serial):
                     sync_clock(pump, stderr)
                 if args.cmd == "watch":
                     return _watch(pump, args, stdout)
+                if args.cmd == "chart":
+                    return _chart(lambda: chart_cmd_mod().from_pump(pump, args, stdout, stderr),
+                                  stderr)
                 data = pump.request(line)
             finally:
                 pump.finish()
@@ -355,6 +365,23 @@ def sync_clock(pump, stderr, host_s=None):
         stderr.write("pumpctl: the pump's clock was %+d s off (%s UTC); set it to %s UTC from "
                      "this computer\n" % (was - host, fmt_wall(was), fmt_wall(host)))
     return was
+
+
+def chart_cmd_mod():
+    import chart_cmd
+
+    return chart_cmd
+
+
+def _chart(run, stderr):
+    """Bad input for a chart (an empty span, a CSV missing a column, a pump
+    with no time) is exit 2 with the reason; link errors pass through."""
+    try:
+        run()
+    except chart_cmd_mod().ChartError as e:
+        stderr.write("pumpctl chart: %s\n" % e)
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 def _watch(pump, args, stdout):

@@ -112,71 +112,12 @@ def format_table(summary):
 
 
 def draw_plot(result, path, title="Trumpet curve"):
-    """Write a PNG: the trumpet (max/min error per window, overall mean) on
-    top, the error of every 30 s sample in the analysis period below. Pillow
-    only (matplotlib is not a dependency)."""
-    from PIL import Image, ImageDraw
+    """Write the trumpet plot (tools/trumpet_plot.py, matplotlib): window
+    max/min errors with the overall mean and the +-5 % band on top, every
+    30 s sample below. -> the numbers plotted."""
+    import trumpet_plot
 
-    width, height = 800, 600
-    img = Image.new("RGB", (width, height), "white")
-    d = ImageDraw.Draw(img)
-    d.text((10, 8), title, fill="black")
-    overall = result["overall_mean_error_pct"]
-    wins = sorted(result["windows"].items())
-    flows = result["flows"]
-
-    def panel(top, bottom, xs, series, x_label, y_span):
-        left, right = 70, width - 20
-        y_lo, y_hi = -y_span, y_span
-        x_lo, x_hi = min(xs), max(xs)
-        if x_hi == x_lo:
-            x_hi = x_lo + 1
-
-        def px(x):
-            return left + (x - x_lo) * (right - left) / (x_hi - x_lo)
-
-        def py(y):
-            y = max(y_lo, min(y_hi, y))
-            return bottom - (y - y_lo) * (bottom - top) / (y_hi - y_lo)
-
-        d.rectangle((left, top, right, bottom), outline="black")
-        for k in range(-4, 5):  # gridlines at quarters of the span
-            y = y_span * k / 4
-            d.line((left, py(y), right, py(y)), fill=(200, 200, 200) if k else "gray")
-            d.text((5, py(y) - 6), "%+.1f%%" % y, fill="black")
-        d.text(((left + right) // 2 - 40, bottom + 18), x_label, fill="black")
-        for color, pts, dots in series:
-            coords = [(px(x), py(y)) for x, y in pts]
-            if len(coords) > 1:
-                d.line(coords, fill=color, width=2)
-            if dots:
-                for cx, cy in coords:
-                    d.ellipse((cx - 3, cy - 3, cx + 3, cy + 3), fill=color)
-        return px
-
-    # Span: the largest error shown, rounded up to a tidy number.
-    biggest = max([abs(w["max_pct"]) for _p, w in wins] + [abs(w["min_pct"]) for _p, w in wins]
-                  + [abs(overall), 1.0])
-    span = 1.0
-    while span < biggest:
-        span *= 2
-    xs = [p for p, _w in wins]
-    px = panel(40, 300, xs, [
-        ("red", [(p, w["max_pct"]) for p, w in wins], True),
-        ("blue", [(p, w["min_pct"]) for p, w in wins], True),
-        ("green", [(xs[0], overall), (xs[-1], overall)], False),
-    ], "observation window (min)   red: max  blue: min  green: overall mean", span)
-    for p in xs:
-        d.text((px(p) - 6, 304), str(p), fill="black")
-
-    fspan = 1.0
-    fbig = max([abs(e) for _t, e in flows] + [1.0])
-    while fspan < fbig:
-        fspan *= 2
-    panel(360, 560, [t / 60 for t, _e in flows], [
-        ("black", [(t / 60, e) for t, e in flows], False),
-    ], "time (min): error of each 30 s sample", fspan)
-    img.save(path)
+    return trumpet_plot.draw(result, path, title)
 
 
 # ---- command line
@@ -206,7 +147,7 @@ def main(argv=None):
     ap.add_argument("--record", help="with --port: save readings to this CSV")
     ap.add_argument("--period-start-s", type=float, default=tl.PERIOD_START_S)
     ap.add_argument("--period-end-s", type=float, default=tl.PERIOD_END_S)
-    ap.add_argument("--plot", help="write the trumpet plot to this PNG")
+    ap.add_argument("--plot", help="write the trumpet plot to this PNG (or .svg)")
     ap.add_argument("--json", help="write the figures to this JSON file")
     args = ap.parse_args(argv)
     rate = rate_ml_per_h(args)

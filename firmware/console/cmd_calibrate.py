@@ -1,5 +1,9 @@
 # calibrate: dispense water into a cup, weigh it, store the steps factor.
 # The console keeps the amount dispensed (c.calibration) between the steps.
+# Both steps are checked before they ask for OK: the dispense is a prime (so
+# only while suspended, at most the prime ceiling), and the new factor must
+# be a valid setting. Storing it waits for OK too: it changes the amount
+# each step pushes, which can raise what is delivered.
 
 from console import parse
 from console.parse import Usage, format_mu
@@ -26,8 +30,9 @@ def run(c, cmd, args):
         return _mass(c, args, cal)
     nargs(args, 1, 1, usage)
     amount = parse.units_mu(args[0], "calibration amount")
-    if amount < 10000 or amount > 300000:
-        raise Usage("dispense 10..300 U (0.1..3 mL) so the scale can resolve it")
+    if amount < 10000:
+        raise Usage("dispense at least 10 U (0.1 mL) so the scale can resolve it")
+    c.gates.check_prime(c.facade, amount, "calibrate")  # suspended, within the prime ceiling
 
     def go():
         res = c.facade.prime(c.now_ms(), amount)  # into a cup: not delivered to anyone
@@ -42,19 +47,24 @@ def _mass(c, args, cal):
     nargs(args, 2, 2, "calibrate mass GRAMS")
     if cal is None:
         raise Usage("nothing dispensed yet: first calibrate U")
-    mg = parse.parse_fixed(args[1], 3, "mass (g)")
-    expected_mg = cal // 100  # 1 U = 10 uL of water = 10 mg
-    if mg * 2 < expected_mg or mg > expected_mg * 2:
-        raise Usage("%s g is too far from the %s g expected: weigh again" % (
-            args[1], parse.format_mu(expected_mg)))
+    # Grams with up to 4 decimals (a 0.1 mg balance), kept in units of 0.1 mg.
+    m = parse.parse_fixed(args[1], 4, "mass (g)")
+    expected = cal // 10  # 1 U = 10 uL of water = 10 mg = 100 x 0.1 mg
+    if m * 2 < expected or m > expected * 2:
+        raise Usage("%s g is too far from the %d.%04d g expected: weigh again" % (
+            args[1], expected // 10000, expected % 10000))
     # Less water than expected means each step pushes less: scale the
-    # steps multiplier up by expected/measured. config_set validates the
-    # result against the settings range, like any other setting.
+    # steps multiplier up by expected/measured.
     old_ppm = c.facade.config_get(CALIBRATION)
-    new_ppm = old_ppm * cal // (100 * mg)
-    c.facade.config_set(CALIBRATION, new_ppm)
-    c.calibration = None
-    return ok("calibrate", {"dispensed_mu": cal, "measured_mg": mg, "old_ppm": old_ppm,
-                            "new_ppm": new_ppm},
-              "calibration stored: %s U weighed %s g, factor %d -> %d ppm" % (
-                  format_mu(cal), args[1], old_ppm, new_ppm))
+    new_ppm = old_ppm * cal // (10 * m)
+    c.gates.plan_config_set(c.facade, CALIBRATION, new_ppm)  # a valid setting, or refused now
+
+    def store():
+        c.facade.config_set(CALIBRATION, new_ppm)
+        c.calibration = None
+        return ok("calibrate", {"dispensed_mu": cal, "measured_mg": m // 10,
+                                "measured_mg_x10": m, "old_ppm": old_ppm, "new_ppm": new_ppm},
+                  "calibration stored: %s U weighed %s g, factor %d -> %d ppm" % (
+                      format_mu(cal), args[1], old_ppm, new_ppm))
+
+    return Pending("calibrate", "store calibration %d -> %d ppm" % (old_ppm, new_ppm), store)

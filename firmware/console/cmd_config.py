@@ -1,12 +1,14 @@
 # config: show, get and set settings. config_set on the pump validates every
-# value against the built-in ceilings; this module only parses what was typed.
+# value against the built-in ceilings. Before that, gates.plan_config_set
+# works out what the change would do (whatever path or object form it has:
+# `ui.require_button_confirm false` or `ui {...}` alike): a change that would
+# be refused is refused now, one that can raise delivery waits for OK, and
+# one that turns the OK button off always needs the button.
 
 from console import render
 from console.parse import Usage
 from console.reply import Pending, ok
 from console.words import nargs
-
-CONFIRM_FLAG = "ui.require_button_confirm"
 
 
 def run(c, cmd, args):
@@ -21,18 +23,22 @@ def run(c, cmd, args):
         v = c.facade.config_get(_path(args[1]))
         return ok("config", {"path": args[1], "value": v}, "%s = %s" % (args[1], render.show(v)))
     if sub == "set":
-        nargs(args, 3, 3, "config set PATH VALUE")
+        if len(args) < 3:
+            raise Usage("usage: config set PATH VALUE")
         path = _path(args[1])
-        value = _value(args[2])
+        value = _value(" ".join(args[2:]))  # a JSON object may hold spaces
+        plan = c.gates.plan_config_set(c.facade, path, value)  # raises: nothing asked
 
         def go():
             res = c.facade.config_set(path, value)  # validates against the ceilings
             return ok("config", {"path": path, "value": value, "result": res},
                       "%s = %s" % (path, render.show(value)))
 
-        if path == CONFIRM_FLAG and value is not True:
+        if plan.flag_off:
             # Turning the OK-button check off from a cable needs the button.
-            return Pending("config", "turn OFF the OK-button confirmation", go)
+            return Pending("config", "turn OFF the OK-button confirmation", go, always=True)
+        if plan.raises:
+            return Pending("config", "change %s (can raise delivery)" % _short(plan.raises), go)
         return go()
     raise Usage("usage: " + usage)
 
@@ -73,6 +79,17 @@ def _path(text):
     if not text or len(text) > 48:
         raise Usage("config path must be 1..48 characters")
     for ch in text:
-        if not (ch.isalpha() or ("0" <= ch <= "9") or ch in "_.") or ord(ch) > 126:
+        if not (("a" <= ch <= "z") or ("A" <= ch <= "Z") or ("0" <= ch <= "9") or ch in "_."):
             raise Usage("config path is words joined by dots: %r" % text)
+    for part in text.split("."):
+        if not part:
+            raise Usage("config path is words joined by single dots, like "
+                        "limits.max_bolus_mu: %r" % text)
     return text
+
+
+def _short(paths):
+    # The OK prompt fits a small screen: name one setting, count the rest.
+    if len(paths) == 1:
+        return paths[0]
+    return "%s and %d more" % (paths[0], len(paths) - 1)

@@ -1,8 +1,10 @@
 # profile: show, select and edit the daily basal profiles (rates in U/h).
+# Selecting another profile or saving one can raise basal: both wait for OK,
+# after the same checks the engine makes.
 
 from console import parse, render
 from console.parse import Usage
-from console.reply import ok
+from console.reply import Pending, ok
 from console.words import name, nargs
 
 _USAGE = "profile [show [NAME]] | profile select NAME | profile edit NAME 00:00=0.8 06:00=1.2 ..."
@@ -24,15 +26,28 @@ def run(c, cmd, args):
     if sub == "select":
         nargs(args, 2, 2, "profile select NAME")
         pname = name(args[1], "profile name")
-        res = c.facade.select_profile(c.now_ms(), pname)
-        return ok("profile", res, "profile %s selected" % pname)
+
+        def select():
+            res = c.facade.select_profile(c.now_ms(), pname)
+            return ok("profile", res, "profile %s selected" % pname)
+
+        if c.gates.check_select_profile(c.facade, pname):  # another profile: may raise basal
+            return Pending("profile", "switch basal to profile %s" % pname, select)
+        return select()
     if sub == "edit":
         if len(args) < 3:
             raise Usage("usage: profile edit NAME 00:00=0.8 06:00=1.2 ...")
         pname = name(args[1], "profile name")
         segs = segments(args[2:])
-        res = c.facade.set_profile(c.now_ms(), pname, segs)
-        return ok("profile", res, "profile %s saved (%d segments)" % (pname, len(segs)))
+        c.gates.check_set_profile(c.facade, pname, segs)
+
+        def save():
+            res = c.facade.set_profile(c.now_ms(), pname, segs)
+            return ok("profile", res, "profile %s saved (%d segments)" % (pname, len(segs)))
+
+        top = max(seg[1] for seg in segs)
+        return Pending("profile", "save profile %s, %d segments, up to %s U/h" % (
+            pname, len(segs), parse.format_mu(top)), save)
     raise Usage("usage: " + _USAGE)
 
 

@@ -9,6 +9,8 @@ def run(c, cmd, args):
     if cmd == "suspend":
         return ok("suspend", c.facade.suspend(c.now_ms()), "delivery suspended")
 
+    c.gates.check_resume(c.facade)  # refused before the OK prompt
+
     def go():
         return ok("resume", c.facade.resume(c.now_ms()), "delivery resumed")
 

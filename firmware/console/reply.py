@@ -38,12 +38,14 @@ def fail(cmd, code, error):
 
 
 class Pending:
-    """A command that moves the motor and waits for the OK button.
-    Nothing has been sent to the pump yet: Console.finish(pending, True)
-    runs `action` (a zero-argument callable returning a Reply)."""
+    """A command that can raise what is delivered and waits for the OK
+    button. Nothing has been sent to the pump yet: Console.finish(pending,
+    True) runs `action` (a zero-argument callable returning a Reply).
+    always: ask even when ui.require_button_confirm is off (turning it off)."""
 
-    def __init__(self, cmd, prompt, action, preview=None):
+    def __init__(self, cmd, prompt, action, preview=None, always=False):
         self.cmd = cmd
         self.prompt = prompt
         self.action = action
         self.preview = preview
+        self.always = always

@@ -13,6 +13,7 @@
 # what this pump's user types), except help, whose texts are dropped again
 # right after they are printed.
 
+import gc
 import json
 import sys
 
@@ -49,11 +50,9 @@ def group(name):
 
 def drop(name):
     """Forget a group module so the GC can free it (it loads again if used)."""
-    full = "console.cmd_" + name
-    if sys.modules.pop(full, None) is not None:
-        pkg = sys.modules.get("console")
-        if pkg is not None and hasattr(pkg, "cmd_" + name):
-            delattr(pkg, "cmd_" + name)
+    from lazy import drop as forget
+
+    forget("console.cmd_" + name)
 
 
 def _stop_app():
@@ -64,10 +63,12 @@ def _stop_app():
 
 class Console:
     def __init__(self, facade, now_ms, write, confirmer=None,
-                 confirm_timeout_ms=CONFIRM_TIMEOUT_MS, on_interrupt=_stop_app):
-        """facade: the pump (see docs in the console report); now_ms: the
-        clock's now_ms; write(str): the serial output; confirmer: async
-        (prompt, timeout_ms) -> bool, True when OK was pressed in time."""
+                 confirm_timeout_ms=CONFIRM_TIMEOUT_MS, on_interrupt=_stop_app, gates=None):
+        """facade: the pump (firmware/pump.py); now_ms: the clock's now_ms;
+        write(str): the serial output; confirmer: async (prompt, timeout_ms)
+        -> bool, True when OK was pressed in time; gates: the confirmation
+        policy and dry-run checks (firmware/gates.py, the default)."""
+        self._gates = gates  # None: firmware/gates.py, imported on first use
         self.facade = facade
         self.now_ms = now_ms
         self.write = write
@@ -79,6 +80,15 @@ class Console:
         self.log_level = "info"
         self.calibration = None  # mU dispensed, waiting for the weighed mass
         self.busy = False  # a command (or its OK wait) is running
+        self.restarts = 0  # times the reader task recovered from an exception
+
+    @property
+    def gates(self):
+        if self._gates is None:
+            import gates
+
+            self._gates = gates
+        return self._gates
 
     def set_json(self, on):
         self.json = on
@@ -94,7 +104,8 @@ class Console:
 
     def handle(self, line):
         """-> (Reply or Pending, json_mode for this reply). Never raises
-        (except MemoryError); a Pending has sent nothing to the pump yet."""
+        (a MemoryError is a no_memory reply); a Pending has sent nothing to
+        the pump yet."""
         as_json = self.json
         words = line.split()
         if words and words[0].startswith("!"):
@@ -112,18 +123,19 @@ class Console:
         if grp is None:
             return fail(name, "unknown_command", "unknown command %r; type help" % words[0]), as_json
         try:
-            return self._call(name, group(grp).run, words[1:]), as_json
+            return self._call(name, _run_group, words[1:], grp), as_json
         finally:
             if grp in _DROP_AFTER_USE:
                 drop(grp)
 
-    def _call(self, name, fn, args):
+    def _call(self, name, fn, args, grp=None):
         try:
-            return fn(self, name, args)
+            return fn(self, name, args, grp)
         except Usage as e:
             return fail(name, "usage", str(e))
         except MemoryError:
-            raise
+            gc.collect()
+            return fail(name, "no_memory", "out of memory during %s: check status" % name)
         except Exception as e:  # the pump refused, or a facade bug: one error line
             return _refusal(name, e)
 
@@ -131,7 +143,7 @@ class Console:
         if not confirmed:
             return fail(pending.cmd, "not_confirmed",
                         "not confirmed on the pump: nothing was done")
-        return self._call(pending.cmd, lambda _c, _n, _a: pending.action(), None)
+        return self._call(pending.cmd, lambda _c, _n, _a, _g: pending.action(), None)
 
     # ---- rendering -------------------------------------------------------
 
@@ -180,7 +192,7 @@ class Console:
             self.busy = False
 
     async def _confirm(self, pending, as_json):
-        if not self.confirm_required():
+        if not pending.always and not self.confirm_required():
             return self.finish(pending, True)
         timeout_s = self.confirm_timeout_ms // 1000
         if as_json:
@@ -202,8 +214,10 @@ class Console:
     async def feed(self, ch):
         """One byte (int, 1-char str or bytes) from the serial line."""
         res = self.editor.feed(ch)
-        if res is None:
-            return
+        if res is not None:
+            await self._line_done(res)
+
+    async def _line_done(self, res):
         if res[0] == "interrupt":
             self.on_interrupt()
         elif res[0] == "error":
@@ -214,14 +228,85 @@ class Console:
         self.prompt()
 
     async def serve(self, stream):
-        """The console task: stream is asyncio.StreamReader(sys.stdin) on a
-        board, anything with an awaitable read(1) in tests. Ends at EOF."""
+        """The console task: stream is asyncio.StreamReader over the board's
+        USB serial (console/stdio.py), anything with an awaitable read(1) in
+        tests. Ends only at EOF (or Ctrl-C, which stops the app).
+
+        Nothing typed may end this task: delivery does not depend on it, but
+        a dead console is a pump nobody can talk to, and the app treats any
+        dying task as a fault that stops delivery. So an exception here
+        (a bug, a MemoryError) is journaled and the reader starts over with
+        an empty line; repeated failures back off so they cannot hog the
+        loop."""
         self.prompt()
+        backoff_ms = 0
         while True:
-            ch = await stream.read(1)
-            if not ch:
-                return
-            await self.feed(ch)
+            try:
+                await self._read_loop(stream)
+                return  # EOF
+            except Exception as e:  # noqa: BLE001 - see above; Ctrl-C is not an Exception
+                self._restarted(e)
+            await _sleep_ms(backoff_ms)
+            backoff_ms = min(1000, backoff_ms * 2 + 10)
+
+    async def _read_loop(self, stream):
+        # readinto one preallocated byte: nothing is allocated per byte read.
+        into = getattr(stream, "readinto", None)
+        buf = bytearray(1)
+        while True:
+            try:
+                if into is not None:
+                    if not await into(buf):
+                        return  # EOF
+                    ch = buf[0]
+                else:
+                    ch = await stream.read(1)
+                    if not ch:
+                        return  # EOF
+            except UnicodeError:
+                # A text stream (sys.stdin without .buffer) that met invalid
+                # UTF-8: the bytes are gone; the line they were in is bad.
+                self.editor.feed(0xFF)
+                continue
+            res = self.editor.feed(ch)  # plain call: no coroutine made per byte
+            if res is not None:
+                await self._line_done(res)
+
+    def _restarted(self, e):
+        self.restarts += 1
+        self.busy = False
+        self.editor.reset()
+        what = "%s: %s" % (type(e).__name__, e)
+        n = self.restarts
+        if n > 8 and n & (n - 1):
+            return  # a failure that keeps coming: journal the 1st..8th, 16th, 32nd...
+        rec = getattr(self.facade, "recorder", None)
+        if rec is not None:
+            try:
+                rec.record(self.now_ms(), "console_restart", {"error": what[:80],
+                                                             "count": self.restarts})
+            except Exception:  # noqa: BLE001 - a full journal must not kill the console
+                pass
+        try:
+            self._print("error: the console restarted after %s; delivery was not affected"
+                        % what[:80])
+            self.prompt()
+        except Exception:  # noqa: BLE001 - the output itself may be what failed
+            pass
+
+
+async def _sleep_ms(ms):
+    import asyncio
+
+    if hasattr(asyncio, "sleep_ms"):
+        await asyncio.sleep_ms(ms)
+    else:  # CPython, in the host tests
+        await asyncio.sleep(ms / 1000)
+
+
+def _run_group(con, name, args, grp):
+    # Inside Console._call, so a failing import is one error line too.
+    return group(grp).run(con, name, args)
 
 
 def _refusal(name, e):

@@ -1,6 +1,8 @@
 # The engine's commands. Each one checks everything first and raises
 # Rejected before changing anything, so a refused command leaves the engine
-# exactly as it was. Then it brings the basal integral up to now_ms (so the
+# exactly as it was. The checks of each command X are its own method
+# preview_X(now_ms, ...) (same arguments, no change), so a user interface can
+# refuse before it asks for the OK button. Then it brings the basal integral up to now_ms (so the
 # change takes effect at that instant), changes state and queues the journal
 # event. Engine (engine.py) inherits these.
 
@@ -9,6 +11,7 @@ from micropython import const
 from delivery import bolus as bolus_mod
 from delivery import calculator, limits, settings
 from delivery.errors import ConfigError, Rejected, fmt_u
+from delivery.guard import DAY_WINDOW_MS, HOUR_WINDOW_MS
 from delivery.profile import max_rate
 from delivery.temp_basal import TempBasal
 
@@ -74,9 +77,9 @@ class Commands:
             raise Rejected("below_increment", "bolus %s rounds down to 0 U at the %s increment"
                            % (fmt_u(now_mu + extended_mu), fmt_u(inc)))
         limits.check_amount("max_bolus", "max bolus", total, limits.limit(cfg, "max_bolus_mu"))
-        limits.check_total("max_per_hour", "max per hour", self.delivered_mu(now_ms, _HOUR_MS),
+        limits.check_total("max_per_hour", "max per hour", self.delivered_mu(now_ms, HOUR_WINDOW_MS),
                            total, limits.limit(cfg, "max_per_hour_mu"))
-        limits.check_total("max_per_24h", "max per 24 h", self.delivered_mu(now_ms, _DAY_MS),
+        limits.check_total("max_per_24h", "max per 24 h", self.delivered_mu(now_ms, DAY_WINDOW_MS),
                            total, limits.limit(cfg, "max_per_24h_mu"))
         limits.check_total("max_iob", "max IOB", self.iob_mu(now_ms), total,
                            limits.limit(cfg, "max_iob_mu"))
@@ -100,11 +103,14 @@ class Commands:
                                             "steps": d["steps"]}))
         return d
 
+    def preview_cancel_bolus(self, now_ms):
+        if self.active_bolus is None:
+            raise Rejected("no_bolus", "no bolus is running")
+
     def cancel_bolus(self, now_ms):
         """Stop the bolus now. -> {"delivered_mu", "cancelled_mu", "steps"}:
         exactly the steps handed out so far; none follow."""
-        if self.active_bolus is None:
-            raise Rejected("no_bolus", "no bolus is running")
+        self.preview_cancel_bolus(now_ms)
         self._sync(now_ms)
         if self.active_bolus is None:  # its last step fell due at now_ms
             d = self.last_bolus
@@ -166,9 +172,12 @@ class Commands:
         self.events.append(("temp_start", ev))
         return d
 
-    def cancel_temp_basal(self, now_ms):
+    def preview_cancel_temp_basal(self, now_ms):
         if self.temp is None or self.temp.end_ms <= now_ms:
             raise Rejected("no_temp", "no temp basal is running")
+
+    def cancel_temp_basal(self, now_ms):
+        self.preview_cancel_temp_basal(now_ms)
         self._sync(now_ms)
         self._end_temp(now_ms, "cancelled")
         return {"ended_ms": now_ms}
@@ -179,21 +188,27 @@ class Commands:
         self._sync(now_ms)
         self._halt(now_ms)
 
-    def suspend(self, now_ms):
-        """Stop all delivery: the bolus and temp basal end (with events)."""
+    def preview_suspend(self, now_ms):
         if self.mode == "suspended":
             raise Rejected("already_suspended", "delivery is already suspended")
+
+    def suspend(self, now_ms):
+        """Stop all delivery: the bolus and temp basal end (with events)."""
+        self.preview_suspend(now_ms)
         self._stop_all(now_ms)
         self.mode = "suspended"
         self.events.append(("suspend", {"at_ms": now_ms}))
 
-    def resume(self, now_ms):
+    def preview_resume(self, now_ms):
         if self.mode == "delivering":
             raise Rejected("not_suspended", "delivery is not suspended")
         if self.prime_stream is not None or self.rewinding:
             raise Rejected("busy", "a prime or rewind is still running")
         if self.reservoir_steps == 0:
             raise Rejected("refill", "the reservoir is empty: refill it (refill U) first")
+
+    def resume(self, now_ms):
+        self.preview_resume(now_ms)
         self._sync(now_ms)
         self.mode = "delivering"
         self.events.append(("resume", {"at_ms": now_ms}))
@@ -225,6 +240,7 @@ class Commands:
             self.rewinding = False
             self.position_steps = None
         self.mode = "stopped"
+        self.stop_reason = reason
         self.events.append(("stop", {"at_ms": now_ms, "reason": reason}))
 
     def halt_quietly(self):
@@ -232,6 +248,7 @@ class Commands:
         end everything and plan nothing more, allocating nothing and
         journaling nothing. Steps already handed out stay counted."""
         self.mode = "stopped"
+        self.stop_reason = "storage"
         self.active_bolus = None
         self.temp = None
         self.prime_stream = None
@@ -240,14 +257,20 @@ class Commands:
 
     # --- reservoir: prime, rewind, refill ---
 
-    def prime(self, now_ms, amount_mu):
-        """Push amount_mu at the prime rate while suspended. Uses the
-        reservoir; not insulin on board, not in the daily totals."""
+    def preview_prime(self, now_ms, amount_mu):
+        """Check a prime (or a calibration dispense: the same motion into a
+        cup) before asking for OK; no change. -> {"amount_mu", "steps"}."""
         self._need_suspended("prime")
         limits.check_range("max_prime", "prime amount (mU)", amount_mu, 1,
                            settings.CEILINGS["prime_mu"])
         steps = self.units.mu_to_steps(amount_mu)
         self._need_reservoir(steps)
+        return {"amount_mu": amount_mu, "steps": steps}
+
+    def prime(self, now_ms, amount_mu):
+        """Push amount_mu at the prime rate while suspended. Uses the
+        reservoir; not insulin on board, not in the daily totals."""
+        steps = self.preview_prime(now_ms, amount_mu)["steps"]
         self._sync(now_ms)
         self.prime_stream = bolus_mod.at_rate(now_ms, steps,
                                               self.cfg["delivery"]["prime_rate_mu_per_min"],
@@ -255,12 +278,17 @@ class Commands:
         self.events.append(("prime", {"at_ms": now_ms, "amount_mu": amount_mu, "steps": steps}))
         return {"amount_mu": amount_mu, "steps": steps}
 
+    def preview_rewind(self, now_ms):
+        """Check a rewind; no change. -> {"steps"} it would retract."""
+        self._need_suspended("rewind")
+        return {"steps": self.position_steps if self.position_steps is not None
+                else self.travel_steps}
+
     def rewind(self, now_ms):
         """Retract to home while suspended: the steps pushed since the last
         rewind, or the whole travel when unknown. The reservoir is then empty
         until new_reservoir()."""
-        self._need_suspended("rewind")
-        steps = self.position_steps if self.position_steps is not None else self.travel_steps
+        steps = self.preview_rewind(now_ms)["steps"]
         self._sync(now_ms)
         self.rewind_left = steps
         self.rewinding = steps > 0
@@ -270,13 +298,16 @@ class Commands:
         self.events.append(("rewind", {"at_ms": now_ms, "steps": steps}))
         return {"steps": steps}
 
-    def new_reservoir(self, now_ms, amount_mu):
-        """A refilled syringe holding amount_mu (at least 1 mU: an empty
-        syringe is not a refill, it is what rewind leaves)."""
+    def preview_new_reservoir(self, now_ms, amount_mu):
         limits.check_range("bad_amount", "reservoir amount (mU)", amount_mu, 1,
                            self.cfg["reservoir"]["capacity_mu"])
         if self.active_bolus is not None or self.prime_stream is not None:
             raise Rejected("busy", "a bolus or prime is running")
+
+    def new_reservoir(self, now_ms, amount_mu):
+        """A refilled syringe holding amount_mu (at least 1 mU: an empty
+        syringe is not a refill, it is what rewind leaves)."""
+        self.preview_new_reservoir(now_ms, amount_mu)
         self._sync(now_ms)
         self.rewinding = False
         self.rewind_left = 0
@@ -287,16 +318,19 @@ class Commands:
     # --- profiles ---
 
     def select_profile(self, now_ms, name):
-        if name not in self.profiles:
-            raise Rejected("no_profile", "no profile named %r" % (name,))
+        self.preview_select_profile(now_ms, name)
         self._sync(now_ms)
         self.profile_name = name
         self._invalidate()
         self.events.append(("profile", {"at_ms": now_ms, "name": name}))
         self._note_temp_cap(now_ms)
 
-    def set_profile(self, now_ms, name, segments):
-        """Create or replace a profile: [[start_min, rate_mu_per_h], ...]."""
+    def preview_select_profile(self, now_ms, name):
+        if name not in self.profiles:
+            raise Rejected("no_profile", "no profile named %r" % (name,))
+
+    def preview_set_profile(self, now_ms, name, segments):
+        """Check a profile; no change. -> its segments as lists."""
         if not isinstance(name, str) or not 1 <= len(name) <= 16:
             raise Rejected("bad_profile", "profile names are 1..16 characters")
         if name not in self.profiles and len(self.profiles) >= _MAX_PROFILES:
@@ -308,6 +342,16 @@ class Commands:
             raise Rejected("bad_profile", str(e))
         for seg in segs:
             limits.check_rate("max_basal", "max basal", seg[1], cap)
+        day = settings.daily_mu(segs)
+        top = limits.limit(self.cfg, "max_per_24h_mu")
+        if day > top:
+            raise Rejected("max_per_24h", "profile delivers %s a day, above max per 24 h %s by %s"
+                           % (fmt_u(day), fmt_u(top), fmt_u(day - top)))
+        return segs
+
+    def set_profile(self, now_ms, name, segments):
+        """Create or replace a profile: [[start_min, rate_mu_per_h], ...]."""
+        segs = self.preview_set_profile(now_ms, name, segments)
         self._sync(now_ms)
         self.profiles[name] = segs
         if name == self.profile_name:

@@ -18,7 +18,7 @@ from delivery.commands import Commands
 from delivery.guard import Guard
 from delivery.iob import Curve
 from delivery.profile import DAY_MS, span_at
-from delivery.record import DeliveryRecord
+from delivery.record import BUCKET_MS, DeliveryRecord
 from delivery.report import Reports
 
 _IDLE_MS = const(60000)  # longest plan() sleep when nothing is due sooner
@@ -77,12 +77,15 @@ class Engine(Commands, Reports, Guard):
         self.cap_basal = limits.limit(cfg, "max_basal_mu_per_h")
         self.cap_temp_cmu = limits.limit(cfg, "max_temp_basal_mu_per_h") * 100
         self.room = 0  # recount the 1 h / 24 h room before the next step
+        self.recount_ms = 0
 
     def _reset_runtime(self, now_ms):
         self.mode = "delivering"  # or "suspended", "stopped"
+        self.stop_reason = None  # why it is "stopped": an alarm id or "empty"
         self.t_ms = now_ms  # the basal integral is complete up to here
         self.basal = BasalIntegrator(self.units.num, self.units.den)
         self.basal_out = 0
+        self.basal_mu_base = 0  # basal mU handed out before the last mechanics change
         self.temp = None
         self.active_bolus = None
         self.prime_stream = None
@@ -94,8 +97,13 @@ class Engine(Commands, Reports, Guard):
         self.pending_ext = 0
         self.last_basal = self.last_now = self.last_ext = 0
         self.last_bolus = None  # the last bolus_end data
+        # The motor task's last plan() (see guard._drop_missed); before the
+        # first one there is no motor task to be late.
+        self.plan_ms = None
         self.record = DeliveryRecord()
         self.room = 0  # steps that surely fit the 1 h and 24 h limits (see _fit)
+        self.recount_ms = 0  # while a window is full: when to count its room again
+        self.room_code = None  # the limit that filled it
         self.capped = None  # the window limit holding basal back, if any
         self.capped_steps = 0  # basal steps it held back so far
         self._invalidate()
@@ -182,6 +190,8 @@ class Engine(Commands, Reports, Guard):
         # this first, so a change at now_ms never loses or adds a due step.
         self._advance(now_ms)
         new_basal = self.basal.due - self.basal_out
+        if self.plan_ms is not None and now_ms - self.plan_ms > BUCKET_MS:
+            new_basal = 0  # the motor task is held: owed, not handed out (_drop_missed)
         b = self.active_bolus
         p = self.prime_stream
         new_now = new_ext = new_prime = 0
@@ -203,6 +213,7 @@ class Engine(Commands, Reports, Guard):
                 self.basal.due = self.basal_out
                 self._halt(now_ms)
                 self.mode = "stopped"
+                self.stop_reason = "empty"
                 self.events.append(("stop", {"at_ms": now_ms, "reason": "empty",
                                              "counted": True}))
                 return
@@ -243,6 +254,9 @@ class Engine(Commands, Reports, Guard):
         and when to call again: the exact ms the next step falls due, a rate
         change, or at most 60 s. Forward and reverse steps never mix: pending
         forward steps go first and wake_ms is then now_ms."""
+        if self.plan_ms is not None and now_ms - self.plan_ms > BUCKET_MS:
+            self._drop_missed(now_ms)
+        self.plan_ms = now_ms
         self._sync(now_ms)
         n = self.pending
         if n == 0 and self.rewind_left:

@@ -10,6 +10,12 @@
 #   When a window is full, basal steps are held back and never owed again
 #   ("limit" event, then "limit_end" with what was held back), and a bolus
 #   that meets the limit ends there (bolus_end with "why": the limit).
+# - Missed basal: when the motor task was held for more than one record
+#   interval (a 5-minute bucket: a stalled loop, a long flash write), the
+#   basal owed from before the last interval is dropped, never handed out
+#   as a burst ("basal_missed" event). At most one interval's worth at the
+#   basal rate goes out at once; while the motor task is held, commands and
+#   status() leave basal owed rather than queueing it for the motor.
 #
 # Counting the record costs a loop over its buckets, so it is done only when
 # the steps due do not fit in self.room: the room counted last time, minus
@@ -20,9 +26,15 @@ from micropython import const
 
 from delivery import limits
 from delivery.profile import max_rate
+from delivery.record import BUCKET_MS
 
-_HOUR_MS = const(3600000)
-_DAY_MS = const(86400000)
+# The windows the limits count: one record bucket longer than the hour and
+# the day. Steps are recorded when handed to the stepper and leave it a
+# little later (a batch takes seconds); the extra bucket keeps a step counted
+# until well after it physically left the window, so the limits hold for the
+# steps' real times, not only for the record's.
+HOUR_WINDOW_MS = const(3900000)  # 1 h + BUCKET_MS
+DAY_WINDOW_MS = const(86700000)  # 24 h + BUCKET_MS
 
 
 class Guard:
@@ -32,9 +44,9 @@ class Guard:
         u = self.units
         rec = self.record
         rh = u.mu_to_steps(limits.limit(self.cfg, "max_per_hour_mu")) \
-            - rec.sum_total(now_ms, _HOUR_MS)
+            - rec.sum_total(now_ms, HOUR_WINDOW_MS)
         rd = u.mu_to_steps(limits.limit(self.cfg, "max_per_24h_mu")) \
-            - rec.sum_total(now_ms, _DAY_MS)
+            - rec.sum_total(now_ms, DAY_WINDOW_MS)
         if rh <= rd:
             return (rh if rh > 0 else 0), "max_per_hour"
         return (rd if rd > 0 else 0), "max_per_24h"
@@ -42,8 +54,13 @@ class Guard:
     def _fit(self, now_ms, basal, now, ext):
         # The steps due do not fit the room counted before: count again, and
         # if they still do not fit, give basal first, then the bolus, and
-        # hold back the rest.
-        room, code = self.room_now(now_ms)
+        # hold back the rest. A full window only frees room when its oldest
+        # bucket leaves it, at a bucket boundary (both windows are whole
+        # buckets long): until then the room left is not counted again.
+        if now_ms < self.recount_ms:
+            room, code = self.room, self.room_code
+        else:
+            room, code = self.room_now(now_ms)
         self.room = room
         if basal + now + ext <= room:
             if self.capped is not None:
@@ -53,6 +70,8 @@ class Guard:
                 self.capped = None
                 self.capped_steps = 0
             return basal, now, ext
+        self.recount_ms = (now_ms // BUCKET_MS + 1) * BUCKET_MS
+        self.room_code = code
         give = basal if basal < room else room
         room -= give
         held = basal - give
@@ -105,3 +124,17 @@ class Guard:
         if why is not None:
             b.cut = why
             self._end_bolus(now_ms, True)
+
+    def _drop_missed(self, now_ms):
+        # plan() after more than one record interval without one: what fell
+        # due before the last interval was never given and never will be.
+        cut = now_ms - BUCKET_MS
+        if self.t_ms < cut:
+            self._advance(cut)
+        owed = self.basal.due - self.basal_out
+        self.basal.rem = 0  # the part-step owed goes too: no more than the interval
+        if owed > 0:
+            self.basal.due = self.basal_out
+            self.events.append(("basal_missed", {
+                "at_ms": now_ms, "since_ms": self.plan_ms, "steps": owed,
+                "mu": self.units.steps_to_mu(owed)}))

@@ -3,7 +3,7 @@
 #
 # Rolling windows ("last hour", "last 24 h") count every bucket that overlaps
 # the window, so they may look back up to 5 minutes further than asked:
-# the limits err on the strict side. Amounts stay in microsteps, exact, and
+# the limits err on the strict side (and ask for one bucket more, guard.py). Amounts stay in microsteps, exact, and
 # turn into milliunits only when summed.
 
 from micropython import const
@@ -36,6 +36,17 @@ class DeliveryRecord:
         self.add(at_ms, -total_steps, False)
         b = at_ms // BUCKET_MS % _SLOTS
         self.bolus[b] -= bolus_steps
+
+    def rescale(self, old_units, num, den):
+        """The microstep changed size (mechanics, calibration): restate every
+        bucket in new steps of num/den per mU, rounded up so no past dose
+        counts less than it was."""
+        a = old_units.den * num  # new steps = old steps x a / b
+        b = old_units.num * den
+        for i in range(_SLOTS):
+            if self.ids[i] is not None:
+                self.total[i] = -(-self.total[i] * a // b)
+                self.bolus[i] = -(-self.bolus[i] * a // b)
 
     def sum_total(self, now_ms, window_ms):
         """Steps delivered in the buckets overlapping (now - window, now]."""

@@ -16,6 +16,11 @@ class Reports:
     def iob_mu(self, now_ms):
         return int(self.record.bolus_iob_steps(now_ms, self.curve) * self.mu_per_step + 0.5)
 
+    def basal_total_mu(self):
+        """Basal handed out since boot, mU rounded up, never going back when
+        the mechanics change (the recorder journals its increase)."""
+        return self.basal_mu_base + self.units.steps_to_mu_up(self.basal_out)
+
     def delivered_mu(self, now_ms, window_ms):
         # Rounded up: what the limits count must never be less than the truth.
         return self.units.steps_to_mu_up(self.record.sum_total(now_ms, window_ms))
@@ -48,6 +53,8 @@ class Reports:
             "delivered_24h_mu": self.delivered_mu(now_ms, 24 * _HOUR_MS),
             "steps_commanded": self.steps_commanded, "steps_confirmed": self.steps_confirmed,
             "capped": self.capped,  # the 1 h / 24 h limit holding basal back, or None
+            "stop_reason": self.stop_reason if self.mode == "stopped" else None,
+            "refill": res == 0,  # the reservoir is empty (after a rewind): refill it
         }
 
     def restore(self, now_ms, state):
@@ -114,17 +121,24 @@ class Reports:
 
     # --- config ---
 
+    def check_config(self, now_ms, cfg):
+        """Would apply_config(now_ms, cfg) be refused? Raises Rejected if so,
+        changes nothing. -> True when it changes the size of a step."""
+        num, den = mechanics.steps_per_mu(cfg["mechanics"], self.drive[0], self.drive[1])
+        rebase = (num, den) != (self.units.num, self.units.den)
+        if rebase and (self.active_bolus is not None or self.prime_stream is not None
+                       or self.rewinding):
+            raise Rejected("busy", "mechanics change while a bolus, prime or rewind runs")
+        return rebase
+
     def apply_config(self, now_ms, cfg):
         """Use a new validated config from now_ms on: limits, speeds,
         increments, profiles, active profile and insulin curve at once. A
         running bolus keeps the rate it started with. A mechanics change
         re-bases the step conversion (refused while a bolus or prime runs);
         the reservoir keeps its amount in mU."""
+        rebase = self.check_config(now_ms, cfg)
         num, den = mechanics.steps_per_mu(cfg["mechanics"], self.drive[0], self.drive[1])
-        rebase = (num, den) != (self.units.num, self.units.den)
-        if rebase and (self.active_bolus is not None or self.prime_stream is not None
-                       or self.rewinding):
-            raise Rejected("busy", "mechanics change while a bolus, prime or rewind runs")
         self._sync(now_ms)
         self.cfg = cfg
         self.curve = Curve(cfg["insulin"]["dia_min"], cfg["insulin"]["peak_min"])
@@ -139,6 +153,13 @@ class Reports:
         if rebase:
             res_mu = None if self.reservoir_steps is None else \
                 self.units.steps_to_mu(self.reservoir_steps)
+            # The basal total journaled so far carries on from here, and the
+            # record behind the limits and IOB keeps its amounts in units.
+            self.basal_mu_base += self.units.steps_to_mu_up(self.basal_out)
+            self.record.rescale(self.units, num, den)
+            self.capped_steps = 0
+            self.room = 0
+            self.recount_ms = 0
             self.units = mechanics.Units(num, den)
             self.mu_per_step = den / num
             self.travel_steps = mechanics.travel_steps(cfg["mechanics"], self.drive[0],

@@ -27,6 +27,14 @@ class DeviceFs:
         with open(self.root + path, "rb") as f:
             return f.read()
 
+    def open_read(self, path):
+        """The file opened for reading (readinto, close), or None if it does
+        not exist: for reading a file through a buffer of one's own."""
+        try:
+            return open(self.root + path, "rb")
+        except OSError:
+            return None
+
     def write(self, path, data):
         # Create or truncate; close flushes the data to flash.
         with open(self.root + path, "wb") as f:

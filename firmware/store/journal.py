@@ -8,6 +8,9 @@
 # segment_bytes * max_segments. Every new segment starts with a checkpoint
 # record (the state a reboot needs) so dropping old segments loses history,
 # never the pump's state. Reading skips and counts torn or corrupt lines.
+# Reading streams: records() yields one record at a time, each segment read
+# through one buffer of the longest line, so RAM does not grow with the
+# journal.
 
 import binascii
 import json
@@ -16,6 +19,7 @@ from micropython import const
 
 _SEG_DIGITS = const(6)
 _MAX_LINE = const(1024)  # longer lines are corrupt by definition
+LINE_BYTES = _MAX_LINE + 1  # the read buffer: the longest line and its newline
 DIR = "/"
 _PREFIX = "journal_"
 
@@ -82,6 +86,7 @@ class Journal:
         self.next_seq = 0
         self.bytes_written = 0
         self.checkpoint = None  # callable -> dict written at each new segment
+        self.report = None  # ReadReport of the last records() pass
         self._needs_new_segment = True  # until read() finds a clean active segment
 
     def _path(self, n):
@@ -103,47 +108,94 @@ class Journal:
         nums.sort()
         self.segments = nums
 
-    def read(self):
-        """Read every segment; returns a ReadReport. Never raises for bad
-        data. Also prepares appending: the next record continues the
-        sequence, and a torn tail is never appended to (a new segment
-        starts instead)."""
+    def records(self):
+        """Every good record, oldest first, one at a time. Each segment is
+        read through one fixed buffer, so a full journal never sits in RAM;
+        self.report (a ReadReport with no records) counts what was skipped.
+        Never raises for bad data. Also prepares appending: the next record
+        continues the sequence, and a torn tail is never appended to (a new
+        segment starts instead)."""
         self._scan()
         rep = ReadReport()
+        self.report = rep
         last_seq = None
+        buf = bytearray(LINE_BYTES)
+        last = len(self.segments) - 1
         for i, n in enumerate(self.segments):
-            try:
-                raw = self.fs.read(self._path(n), self.segment_bytes * 4 + _MAX_LINE)
-            except ValueError:
-                raw = None
-                rep.damaged += 1
-            if raw is None:
-                if i == len(self.segments) - 1:
-                    rep.torn_tail = True  # unreadable active segment: start a new one
-                continue
-            lines = raw.split(b"\n")
-            tail = lines.pop()  # bytes after the last newline: a torn record
-            if tail:
-                rep.damaged += 1
-                if i == len(self.segments) - 1:
-                    rep.torn_tail = True
-            for line in lines:
-                rec = decode(line)
-                if rec is None:
-                    rep.damaged += 1
-                    continue
+            for rec in self._segment(n, i == last, buf, rep):
                 if last_seq is not None:
                     if rec[0] <= last_seq:
                         rep.damaged += 1  # out of order: not trusted
                         continue
                     rep.seq_gaps += rec[0] - last_seq - 1
                 last_seq = rec[0]
-                rep.records.append(rec)
-            if i == len(self.segments) - 1:
-                self.active_size = len(raw)
+                yield rec
         self.next_seq = 0 if last_seq is None else last_seq + 1
         self._needs_new_segment = rep.torn_tail or not self.segments
-        return rep
+
+    def segment_records(self, n, buf=None):
+        """The good records of segment n, oldest first (for readers that
+        walk the journal backwards a segment at a time)."""
+        rep = ReadReport()
+        return self._segment(n, False, buf or bytearray(LINE_BYTES), rep)
+
+    def _segment(self, n, is_last, buf, rep):
+        path = self._path(n)
+        size = self.fs.size(path)
+        f = None
+        if 0 <= size <= self.segment_bytes * 4 + _MAX_LINE:
+            f = self.fs.open_read(path)
+        if f is None:
+            if size >= 0:
+                rep.damaged += 1  # too large to be ours
+            if is_last:
+                rep.torn_tail = True  # unreadable active segment: start a new one
+            return
+        if is_last:
+            self.active_size = size
+        mv = memoryview(buf)
+        fill = 0
+        skipping = False  # inside a line longer than any record can be
+        try:
+            while True:
+                got = f.readinto(mv[fill:])
+                fill += got or 0
+                start = 0
+                while True:
+                    nl = buf.find(b"\n", start, fill)
+                    if nl < 0:
+                        break
+                    if skipping:
+                        skipping = False
+                        rec = None
+                    else:
+                        rec = decode(bytes(mv[start:nl]))
+                    start = nl + 1
+                    if rec is None:
+                        rep.damaged += 1
+                    else:
+                        yield rec
+                if start:
+                    buf[:fill - start] = buf[start:fill]
+                    fill -= start
+                elif fill == len(buf):
+                    skipping = True  # no newline in a whole buffer: corrupt
+                    fill = 0
+                if not got:
+                    break
+        finally:
+            f.close()
+        if fill or skipping:
+            rep.damaged += 1  # bytes after the last newline: a torn record
+            if is_last:
+                rep.torn_tail = True
+
+    def read(self):
+        """Every record at once, in a ReadReport (tests and tools; the
+        firmware streams with records())."""
+        recs = list(self.records())
+        self.report.records = recs
+        return self.report
 
     def append(self, wall_s, now_ms, kind, data):
         """Write one record; returns its sequence number. When this returns,

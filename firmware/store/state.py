@@ -18,6 +18,12 @@
 # Unknown kinds are kept in the journal and ignored here.
 
 
+from micropython import const
+
+# Deliveries older than this no longer matter (IOB and the 24 h limits).
+WINDOW_MS = const(25 * 3600 * 1000)
+
+
 def _int(v, lo=0, hi=10**9):
     # Journal data passed its CRC, but a bug elsewhere must not become a
     # crash or a huge number here.
@@ -26,12 +32,23 @@ def _int(v, lo=0, hi=10**9):
     return v
 
 
+# Records the Recorder writes with its basal total settled: after one of
+# these, only basal delivered since can be missing from the journal.
+_BASAL_MARKS = ("basal", "boot", "bolus_start", "temp_start", "temp_end", "suspend", "stop")
+
+
 class JournalState:
     def __init__(self):
         self.boot = 0  # boots seen in the journal
         self.boot_end_ms = [0]  # last now_ms seen in each boot
         self.boot_wall = [None]  # (now_ms, wall_s) pair of each boot, if known
-        self.deliveries = []  # [boot, now_ms, wall_s, amount_mu, kind]
+        self.boot_base_ms = [0]  # monotonic time of all earlier boots
+        # [boot, now_ms, wall_s, amount_mu, kind], oldest first; only those
+        # that may lie inside WINDOW_MS (see _trim), and only while
+        # keep_deliveries (boot sets it False once recovery has used them:
+        # the running pump's checkpoints never need them).
+        self.deliveries = []
+        self.keep_deliveries = True
         self.open_bolus = None  # [boot, now_ms, wall_s, requested_mu]
         self.suspended = False
         self.temp = None  # [boot, now_ms, wall_s, duration_min, key, value]
@@ -39,6 +56,10 @@ class JournalState:
         self.profile = None
         self.last_seq = None
         self.ignored = 0  # records with data the fold refused
+        # (boot, now_ms, wall_s) of the last record after which the Recorder
+        # starts a new basal total (a basal record, or one that settles basal
+        # first, or a boot): basal since then may not be on flash yet.
+        self.basal_mark = None
 
     def _at(self, now_ms, wall_s):
         if now_ms < self.boot_end_ms[self.boot]:
@@ -48,12 +69,24 @@ class JournalState:
             self.boot_wall[self.boot] = (now_ms, wall_s)
 
     def _new_boot(self):
+        self.boot_base_ms.append(self.boot_base_ms[self.boot] + self.boot_end_ms[self.boot])
         self.boot += 1
         self.boot_end_ms.append(0)
         self.boot_wall.append(None)
 
+    def _trim(self):
+        # Monotonic time since a delivery is a lower bound of its age (time
+        # powered off is not counted), so once that passes the window it
+        # can never matter again; the rest stay until recovery looks.
+        d = self.deliveries
+        now = self.boot_base_ms[self.boot] + self.boot_end_ms[self.boot]
+        base = self.boot_base_ms
+        while d and now - (base[d[0][0]] + d[0][1]) >= WINDOW_MS:
+            d.pop(0)
+
     def _delivered(self, now_ms, wall_s, amount_mu, kind):
-        if amount_mu:
+        if amount_mu and self.keep_deliveries:
+            self._trim()
             self.deliveries.append([self.boot, now_ms, wall_s, amount_mu, kind])
             if self.reservoir_mu is not None:
                 self.reservoir_mu = max(0, self.reservoir_mu - amount_mu)
@@ -64,6 +97,8 @@ class JournalState:
         if kind == "boot":
             self._new_boot()
         self._at(now_ms, wall_s)
+        if kind in _BASAL_MARKS:
+            self.basal_mark = (self.boot, now_ms, wall_s)
         if kind == "bolus_start":
             now_mu = _int(d.get("now_mu", 0))
             ext_mu = _int(d.get("extended_mu", 0))

@@ -27,6 +27,11 @@ EXIT_VIOLATION = 5  # physics broken: a step while disabled or past an end stop
 STOPPED_BY_USER = 130  # the firmware's code after Ctrl-C: motor off, not a failure
 SEVERITY = (EXIT_VIOLATION, EXIT_FIRMWARE_ERROR, EXIT_BOOT_FATAL, EXIT_WATCHDOG, EXIT_ALARM)
 
+# A screenshot of a sleeping screen wakes it first (see do()).
+SHOT_PRESS_MS = 150
+SHOT_DRAW_MS = 850
+SHOT_BEFORE_END_MS = SHOT_PRESS_MS + SHOT_DRAW_MS + 500  # --screenshot of a headless run
+
 CSV_HEADER = "t_ms,event,dir,pos_steps,delivered_steps,force_g,detail\n"
 
 
@@ -66,6 +71,14 @@ class SimHost:
         self.boots = 0
         self.firmware_code = 0
         self.actions = list(opts.get("script") or [])
+        if opts.get("shot_at") is not None:
+            # sim.py --screenshot: the picture of the end, taken just before it
+            # while the firmware still runs (and can wake its screen).
+            at = int(opts["shot_at"])
+            i = len(self.actions)
+            while i and self.actions[i - 1][0] > at:
+                i -= 1
+            self.actions.insert(i, (at, "screenshot", []))
         self._csv = open(opts["csv"], "w") if opts.get("csv") else None
         if self._csv is not None:
             self._csv.write(CSV_HEADER)
@@ -81,6 +94,9 @@ class SimHost:
         self.world.on_wdt_late = self._wdt_reset
         self._pending_timers = []
         self._started = False
+        self.next_cause = machine.PWRON_RESET  # of the next boot run() starts
+        # The modules loaded before the firmware's: a reboot keeps only these.
+        self._keep = dict((name, True) for name in sys.modules)
 
     # ---- time and records ----------------------------------------------------
     def now_ms(self):
@@ -196,6 +212,15 @@ class SimHost:
         elif verb == "fill":
             w.fill(args[0])
         elif verb == "screenshot":
+            d = w.display
+            if d is not None and not d.on:
+                # A sleeping screen is dark: wake it as a person would, with
+                # a short Back press (a first press only wakes it; the
+                # firmware swallows it), and give it time to draw.
+                w.press("back")
+                await self.clock.sleep_ms(SHOT_PRESS_MS)
+                w.release("back")
+                await self.clock.sleep_ms(SHOT_DRAW_MS)
             self.send_frame(force=True)
             if self._events is not None:
                 self._send("S")
@@ -277,8 +302,9 @@ class SimHost:
         run time is used up. Returns the simulator's exit status."""
         hours = self.opts.get("hours")
         end_ms = None if hours is None else int(hours * 3600000)
-        cause = machine.PWRON_RESET
-        keep = dict((name, True) for name in sys.modules)
+        cause = self.next_cause
+        keep = self._keep
+        forget_modules(keep)  # a soft reboot after the REPL starts from the files too
         while True:
             machine.detach()
             machine.set_reset_cause(cause)
@@ -306,16 +332,30 @@ class SimHost:
                     self.world.power_lost()
                 forget_modules(keep)
                 if end_ms is not None and self.boot_base_ms >= end_ms:
+                    self.clock = None  # its time is in boot_base_ms already
                     break
-        self.boot_base_ms += self.clock.now_ms()
-        self.clock = None
+        self.stopped()
+        return self.status()
+
+    def stopped(self):
+        """The boot ended (returned, or interrupted by Ctrl-C): the board's
+        time so far goes into boot_base_ms, where the next boot continues."""
+        if self.clock is not None:
+            self.boot_base_ms += self.clock.now_ms()
+            self.clock = None
+
+    def finish(self):
+        """The simulator stops: the last frame and state, the CSV closed."""
         self._on_event("end", {"boots": self.boots})
         if self._events is not None:
             self.send_frame(force=True)
             self.send_state()
         if self._csv is not None:
             self._csv.close()
-        return self.status()
+            self._csv = None
+
+    def keys_stream(self):
+        return self._keys
 
     def status(self):
         found = []

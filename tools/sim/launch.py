@@ -14,6 +14,9 @@
 #   --console-feed PATH    write end of the pipe that is this process's stdin
 #                          (scenario `console` lines are typed into it)
 #   --events PATH, --keys PATH   the terminal UI's side channel (sim.py)
+#   --shot-at MS           a screenshot action at MS (sim.py --screenshot, headless)
+#   --repl                 Ctrl-C leaves a REPL on the console (repl.py), as on a
+#                          board, instead of ending the run
 # The exit status is host.py's EXIT_* code.
 import os
 import sys
@@ -39,18 +42,21 @@ def setup_path(firmware):
 
 
 _VALUE_OPTS = ("firmware", "wall", "hours", "speed", "flash", "board", "script", "csv", "console-feed",
-               "events", "keys")
+               "events", "keys", "shot-at")
 
 
 def parse(argv):
     opts = {"firmware": ROOT + "/firmware", "headless": False, "hours": None, "speed": 1, "flash": ROOT + "/build/sim-flash",
             "board": ROOT + "/boards/sim.json", "script": None, "csv": None,
-            "console_feed": None, "events": None, "keys": None, "wall": None}
+            "console_feed": None, "events": None, "keys": None, "wall": None, "repl": False,
+            "shot_at": None}
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--headless":
             opts["headless"] = True
+        elif a == "--repl":
+            opts["repl"] = True
         elif a.startswith("--") and a[2:] in _VALUE_OPTS and i + 1 < len(argv):
             i += 1
             key = a[2:].replace("-", "_")
@@ -87,6 +93,45 @@ def prepare_flash(flash, board_path):
         dst.write(data)
 
 
+def run_boots(sim, boot, opts):
+    """Boot the firmware until the run ends. With --repl (a terminal on the
+    pty), Ctrl-C leaves a REPL on the console instead of ending the
+    simulator, as on a board; Ctrl-D there boots the pump again."""
+    import machine
+
+    while True:
+        interrupted = False
+        try:
+            code = sim.run(boot)
+        except KeyboardInterrupt:  # Ctrl-C outside the app's own handler
+            sim.stopped()
+            interrupted = True
+            code = 0
+        if not (interrupted or sim.firmware_code == 130):
+            return code
+        if not opts["repl"]:
+            if interrupted:
+                print("sim: interrupted")
+            return code
+        import repl
+
+        def write(text):
+            sys.stdout.write(text)
+            if hasattr(sys.stdout, "flush"):
+                sys.stdout.flush()
+
+        import time
+
+        board = opts["board"].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        t0 = time.ticks_ms()
+        verdict = repl.Repl(sys.stdin, sim.keys_stream(), write, board).run()
+        # The board's clock ran on while its REPL waited.
+        sim.boot_base_ms += int(time.ticks_diff(time.ticks_ms(), t0) * (opts["speed"] or 1))
+        if verdict != "reboot":
+            return code
+        sim.next_cause = machine.SOFT_RESET
+
+
 def main():
     opts = parse(sys.argv[1:])
     if not opts["firmware"].startswith("/"):
@@ -121,11 +166,8 @@ def main():
 
         return firmware_main.main(clock=clock, run_for_ms=run_for_ms, out=out)
 
-    try:
-        code = sim.run(boot)
-    except KeyboardInterrupt:  # Ctrl-C between two boots: nothing is moving
-        print("sim: interrupted")
-        sys.exit(0)
+    code = run_boots(sim, boot, opts)
+    sim.finish()
     w = sim.world
     print("sim: %d boot(s), %d steps delivered (%d uL), %d uL left, alarms: %s, watchdog resets: %d, violations: %s"
           % (sim.boots, w.delivered_steps, w.delivered_ul(), w.remaining_ul(),

@@ -12,6 +12,8 @@ Channels (all made here, before the child starts):
 """
 import errno
 import os
+import select
+import signal
 import subprocess
 import sys
 import threading
@@ -25,6 +27,42 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 CONSOLE_KEEP_LINES = 200
 EVENTS_KEEP = 50
+CTRL_C = 0x03
+
+
+def _die_with_parent():
+    """In the child, before exec: Linux sends it SIGTERM if this process
+    dies (even by SIGKILL), so the firmware never outlives the simulator."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def pty_has_client(pty_path):
+    """True if something besides the simulator's own slave descriptor has
+    the pty open (a terminal program or pumpctl: a board sees DTR). Linux
+    /proc; assumes a client when it cannot tell, so output is kept rather
+    than dropped."""
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return True
+    opened = 0
+    for pid in pids:
+        try:
+            fds = os.listdir("/proc/%s/fd" % pid)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == pty_path:
+                    opened += 1
+            except OSError:
+                continue
+    return opened > 1  # one is the simulator's own, which keeps the pty raw
 
 
 def micropython_binary():
@@ -38,7 +76,7 @@ def micropython_binary():
 class SimLink:
     def __init__(self, runtime="micropython", headless=False, hours=None, speed=1.0,
                  flash=None, board=None, script=None, csv=None, pty=True, echo_stdout=False,
-                 firmware=None, pty_link=None, wall=None):
+                 firmware=None, pty_link=None, wall=None, shot_at_ms=None):
         self.frame = None  # latest 1024-byte display frame
         self.state = {}
         self.events = []  # (t_ms, kind, detail), newest last
@@ -46,6 +84,8 @@ class SimLink:
         self.alarms_on_console = []  # alarm ids seen in any console output
         self.console_lines = [""]
         self.screenshot_requests = 0
+        self.shots = []  # the frame at each screenshot request, in order
+        self.dropped_bytes = 0  # console output no terminal was there to take
         self.exit_code = None
         self._echo = echo_stdout
         self._lock = threading.Lock()
@@ -61,8 +101,12 @@ class SimLink:
                "--speed", str(speed)]
         if headless:
             cmd.append("--headless")
+        if pty and not headless:
+            cmd.append("--repl")  # Ctrl-C on the pty leaves a REPL, as on a board
         if wall is not None:
             cmd += ["--wall", str(wall)]
+        if shot_at_ms is not None:
+            cmd += ["--shot-at", str(int(shot_at_ms))]
         for opt, val in (("--hours", hours), ("--board", board), ("--firmware", firmware), ("--script", script),
                          ("--csv", csv)):
             if val is not None:
@@ -70,7 +114,8 @@ class SimLink:
         # A session of its own: the terminal's Ctrl-C reaches only us, and we
         # stop the firmware deliberately (motor off first).
         self.proc = subprocess.Popen(cmd, stdin=ci_r, stdout=co_w, stderr=co_w,
-                                     pass_fds=(self._ci_w, ev_w, k_r), start_new_session=True)
+                                     pass_fds=(self._ci_w, ev_w, k_r), start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         for fd in (ci_r, co_w, ev_w, k_r):
             os.close(fd)
         self.pty_path = None
@@ -110,11 +155,7 @@ class SimLink:
                 sys.stdout.buffer.write(data)
                 sys.stdout.flush()
             if self._master is not None:
-                try:
-                    os.write(self._master, data)
-                except OSError as e:  # nobody reading the pty: drop, as a USB port does
-                    if e.errno not in (errno.EAGAIN, errno.EIO):
-                        raise
+                self._to_pty(data)
             text = data.decode(errors="replace").replace("\r", "")
             with self._lock:
                 parts = text.split("\n")
@@ -126,6 +167,28 @@ class SimLink:
                         self.alarms_on_console.append(a)
                 self.console_lines.extend(parts[1:])
                 del self.console_lines[:-CONSOLE_KEEP_LINES]
+
+    def _to_pty(self, data):
+        """Console output to the terminal on the pty, all of it. While the
+        terminal reads late, this waits (and so stops reading the firmware's
+        pipe, whose writes then block: a board's USB buffer does the same);
+        output is dropped only when no terminal has the port open, as a board
+        with nobody on its USB port drops it."""
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(self._master, view)
+                view = view[n:]
+                continue
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EIO):
+                    raise
+            if not pty_has_client(self.pty_path):
+                self.dropped_bytes += len(view)
+                return
+            select.select([], [self._master], [], 0.2)
+            if self.proc.poll() is not None and not select.select([], [self._master], [], 0)[1]:
+                return  # the firmware is gone and nobody reads: stop waiting
 
     def _read_events(self, fd):
         with os.fdopen(fd, "rb") as f:
@@ -150,10 +213,9 @@ class SimLink:
                     self.alarms.append((int(t), detail))
             elif kind == "S":
                 self.screenshot_requests += 1
+                self.shots.append(self.frame)  # the frame sent just before, of this moment
 
     def _read_pty(self):
-        import select
-
         while self.proc.poll() is None:
             r, _, _ = select.select([self._master], [], [], 0.2)
             if not r:
@@ -163,7 +225,29 @@ class SimLink:
             except OSError:
                 time.sleep(0.05)
                 continue
-            self.type_bytes(data)
+            self._from_pty(data)
+
+    def _from_pty(self, data):
+        # Ctrl-C is the port's interrupt character: a board's USB driver takes
+        # it out of the input and raises KeyboardInterrupt in whatever runs.
+        # Here that is SIGINT to the firmware's process (MicroPython turns it
+        # into KeyboardInterrupt at once, even inside a wait for OK).
+        while data:
+            i = data.find(bytes([CTRL_C]))
+            if i < 0:
+                self.type_bytes(data)
+                return
+            if i:
+                self.type_bytes(data[:i])
+            self.interrupt()
+            data = data[i + 1:]
+
+    def interrupt(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGINT)
+            except OSError:
+                pass
 
     # ---- commands ----------------------------------------------------------------
     def type_bytes(self, data):
@@ -177,7 +261,7 @@ class SimLink:
         """A scenario action without its time: `press ok 150`, `fault occlusion`."""
         try:
             os.write(self._k_w, (line.strip() + "\n").encode())
-        except OSError:
+        except (OSError, TypeError):  # TypeError: stopped, the pipe is closed
             pass
 
     def snapshot(self):
@@ -186,10 +270,18 @@ class SimLink:
                     "alarms": list(self.alarms), "console": list(self.console_lines)}
 
     def stop(self, timeout=10):
-        """Ctrl-C to the firmware (it turns the motor off), then wait."""
+        """End the simulator: the key pipe closes (a REPL left by Ctrl-C
+        ends with it), then Ctrl-C to the firmware (it turns the motor off),
+        then wait; a firmware that does not stop is killed."""
+        if self._k_w is not None:
+            try:
+                os.close(self._k_w)
+            except OSError:
+                pass
+            self._k_w = None
         if self.proc.poll() is None:
             try:
-                self.proc.send_signal(2)
+                self.proc.send_signal(signal.SIGINT)
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()

@@ -49,8 +49,10 @@ def parse(argv):
                          "(headless default 2026-06-01T00:00, so runs repeat exactly)")
     ap.add_argument("--firmware", default=os.path.join(ROOT, "firmware"),
                     help="firmware folder to boot (default firmware/)")
-    ap.add_argument("--flash", default=os.path.join(ROOT, "build", "sim-flash"),
-                    help="folder that holds the simulated board's filesystem")
+    ap.add_argument("--flash", default=None,
+                    help="folder that holds the simulated board's filesystem, kept between "
+                         "runs (default: build/sim-flash with the UI; a fresh, empty one "
+                         "for each headless run, so runs repeat exactly)")
     ap.add_argument("--plain", action="store_true",
                     help="no curses: print the console here (used when stdout is not a terminal)")
     args = ap.parse_args(argv)
@@ -83,25 +85,66 @@ def wall_seconds(text, headless, ap):
     ap.error("--wall: %r is not now, unset or YYYY-MM-DDTHH:MM[:SS]" % text)
 
 
-def save_shots(link, args, taken):
-    """Headless: save the frames the scenario asked for, then the last one."""
+def save_shots(link, args, taken, headless):
+    """Save the frames the scenario asked for, each as it was at its moment
+    (NAME-1.png, NAME-2.png...), then NAME.png: in a headless run the frame
+    taken just before the end (the screen woken if it slept), else the last."""
     if not args.screenshot:
         return
-    snap = link.snapshot()
+    shots = link.shots
     root, ext = os.path.splitext(args.screenshot)
-    for i in range(taken, link.screenshot_requests):
-        view.save_frame_png(snap["frame"], "%s-%d%s" % (root, i + 1, ext or ".png"))
-    view.save_frame_png(snap["frame"], args.screenshot)
+    last = link.snapshot()["frame"]
+    if headless and shots:
+        last = shots.pop()  # the end picture sim.py asked for (--shot-at)
+    for i in range(taken, len(shots)):
+        view.save_frame_png(shots[i], "%s-%d%s" % (root, i + 1, ext or ".png"))
+    view.save_frame_png(last, args.screenshot)
+
+
+def stop_on_signals():
+    """SIGTERM and SIGHUP end the simulator like Ctrl-C: the firmware's
+    process is stopped too (motor off), never left running."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
 
 
 def main(argv=None):
     args = parse(argv)
     interactive = not args.headless and not args.plain and sys.stdout.isatty() and sys.stdin.isatty()
+    fresh = None
+    if args.flash is None and args.headless:
+        import tempfile
+
+        fresh = args.flash = tempfile.mkdtemp(prefix="plunger-sim-flash-")
+    elif args.flash is None:
+        args.flash = os.path.join(ROOT, "build", "sim-flash")
+    shot_at = None
+    if args.headless and args.screenshot:
+        shot_at = max(0, int(args.hours * 3600000) - SHOT_BEFORE_END_MS)
+    stop_on_signals()
+    try:
+        return run(args, interactive, shot_at)
+    finally:
+        if fresh is not None:
+            import shutil
+
+            shutil.rmtree(fresh, ignore_errors=True)
+
+
+SHOT_BEFORE_END_MS = 1500  # tools/sim/host.py: wake press, drawing time, margin
+
+
+def run(args, interactive, shot_at):
     link = link_mod.SimLink(runtime=args.runtime, headless=args.headless, hours=args.hours,
                             speed=args.speed, flash=args.flash, board=args.board,
                             script=args.script, csv=args.csv, pty=not args.headless, firmware=args.firmware,
                             pty_link=os.path.join(ROOT, "build", "sim.pty"), wall=args.wall,
-                            echo_stdout=not interactive)
+                            echo_stdout=not interactive, shot_at_ms=shot_at)
     info = {"board": os.path.splitext(os.path.basename(args.board))[0],
             "runtime": args.runtime, "speed": "%g" % args.speed, "pty": link.pty_path}
     if link.pty_path and not interactive:
@@ -121,7 +164,7 @@ def main(argv=None):
         code = 0  # stopped by the user: not a failure
     if code == 0 and link.alarms_on_console:
         code = 3  # an alarm the firmware printed outside its `out` stream
-    save_shots(link, args, link.screenshot_requests if interactive else 0)
+    save_shots(link, args, link.screenshot_requests if interactive else 0, args.headless)
     if interactive:
         snap = link.snapshot()
         for line in view.status_lines(snap, info, 100)[:2]:

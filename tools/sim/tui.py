@@ -2,11 +2,16 @@
 plunger, alarms and console tail; keys press the pump's buttons and inject
 faults. The firmware runs in its own process (see link.py)."""
 import curses
+import os
 import time
 
 import view
 
 HOLD_MS = 2000
+# The `p` key's pictures go with the other build products, not into the
+# folder the simulator was started from.
+SHOT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "build")
 
 
 class Tui:
@@ -25,7 +30,7 @@ class Tui:
         return curses.wrapper(self._main)
 
     def save_screenshot(self, snap):
-        path = self.screenshot or "sim-screenshot.png"
+        path = self.screenshot or os.path.join(SHOT_DIR, "sim-screenshot.png")
         if self.shots:
             root, ext = path.rsplit(".", 1) if "." in path else (path, "png")
             path = "%s-%d.%s" % (root, self.shots + 1, ext)
@@ -86,9 +91,11 @@ class Tui:
                 running = self._key(ch)
                 ch = scr.getch()
             snap = self.link.snapshot()
-            if snap and self.link.screenshot_requests != self._seen_requests:
-                self._seen_requests = self.link.screenshot_requests
-                self.save_screenshot(snap)
+            while self._seen_requests < len(self.link.shots):
+                # A scenario `screenshot`: the frame of its moment, not of now.
+                shot = dict(snap, frame=self.link.shots[self._seen_requests])
+                self._seen_requests += 1
+                self.save_screenshot(shot)
             h, w = scr.getmaxyx()
             lines = view.screen_lines(snap, self.info, w - 1, h - 1)
             if self.prompt is not None:

@@ -56,6 +56,27 @@ def braille(frame):
     return lines
 
 
+# Quadrant blocks: one character is 2x2 pixels, index TL + 2 TR + 4 BL + 8 BR.
+QUADRANTS = (" ", "\u2598", "\u259d", "\u2580", "\u2596", "\u258c", "\u259e", "\u259b",
+             "\u2597", "\u259a", "\u2590", "\u259c", "\u2584", "\u2599", "\u259f", "\u2588")
+_QUADRANT_BITS = dict((ch, i) for i, ch in enumerate(QUADRANTS))
+
+
+def quadrants(frame):
+    """32 lines of 64 characters, 2x2 pixels each: every pixel shown, as
+    solid blocks (the 8x8 font stays legible), for 66 to 129 columns, where
+    half blocks do not fit and braille dots are too faint to read."""
+    lines = []
+    for row in range(0, HEIGHT, 2):
+        out = []
+        for col in range(0, WIDTH, 2):
+            out.append(QUADRANTS[pixel(frame, col, row) | pixel(frame, col + 1, row) << 1
+                                 | pixel(frame, col, row + 1) << 2
+                                 | pixel(frame, col + 1, row + 1) << 3])
+        lines.append("".join(out))
+    return lines
+
+
 def frame_image(frame, scale=4):
     """The OLED as a Pillow image: light-blue pixels on black, scaled up."""
     from PIL import Image
@@ -94,13 +115,27 @@ def status_lines(snap, info, width):
             ("%d Hz" % st["buzzer_hz"]) if st["buzzer_hz"] else "quiet"))
     else:
         out.append("waiting for the firmware...")
-    out.append("keys: " + "  ".join("%s=%s" % (k, label) for k, label, _ in KEYS[:4]))
-    out.append("      " + "  ".join("%s=%s" % (k, label) for k, label, _ in KEYS[4:]))
+    out += key_lines(width)
     alarms = snap["alarms"][-3:]
     out.append("alarms: " + ("  ".join("%s %s" % (clock_text(t), d.replace("id=", ""))
                                        for t, d in alarms) if alarms else "none"))
     out.append("console: %s  (tools/pumpctl status, or screen PATH)" % (info.get("pty") or "(no pty)"))
     return out
+
+
+def key_lines(width):
+    """The key hints, wrapped between hints so none is cut at this width."""
+    start, indent = "keys: ", "      "
+    lines, cur = [], start
+    for k, label, _ in KEYS:
+        hint = "%s=%s" % (k, label)
+        fresh = cur in (start, indent)
+        if not fresh and len(cur) + 2 + len(hint) > width:
+            lines.append(cur)
+            cur, fresh = indent, True
+        cur += ("" if fresh else "  ") + hint
+    lines.append(cur)
+    return lines
 
 
 def screen_lines(snap, info, width=132, height=50):
@@ -109,8 +144,13 @@ def screen_lines(snap, info, width=132, height=50):
     title = "Plunger simulator  board %s  %s  x%s  t=%s" % (
         info.get("board", "sim"), info.get("runtime", "micropython"), info.get("speed", 1),
         clock_text(st.get("t_ms", 0)))
-    big = width >= WIDTH + 2 and height >= 32 + 14
-    art = halfblocks(snap["frame"]) if big else braille(snap["frame"])
+    tall = height >= 32 + 14
+    if tall and width >= WIDTH + 2:
+        art = halfblocks(snap["frame"])
+    elif tall and width >= WIDTH // 2 + 2:
+        art = quadrants(snap["frame"])
+    else:
+        art = braille(snap["frame"])
     w = len(art[0])
     lines = [title[:width], "+" + "-" * w + "+"]
     lines += ["|" + a + "|" for a in art]
@@ -135,18 +175,24 @@ def render_png(lines, path, cell=(9, 18)):
     img = Image.new("RGB", (cols * cell[0] + 16, len(lines) * cell[1] + 16), (24, 24, 28))
     draw = ImageDraw.Draw(img)
     for i, s in enumerate(lines):
-        colour = (140, 220, 255) if any(ch in s for ch in "\u2580\u2584\u2588") else (220, 220, 220)
+        colour = (140, 220, 255) if any(ch in _QUADRANT_BITS and ch != " " for ch in s) \
+            else (220, 220, 220)
         if s.startswith("alarms:") and "none" not in s:
             colour = (255, 110, 110)
         for j, ch in enumerate(s):
             x, y = 8 + j * cell[0], 8 + i * cell[1]
             # Block glyphs are drawn as rectangles so the display is crisp
             # whatever the font's metrics.
-            if ch in "\u2580\u2588":
-                draw.rectangle((x, y, x + cell[0] - 1, y + cell[1] // 2 - 1), fill=colour)
-            if ch in "\u2584\u2588":
-                draw.rectangle((x, y + cell[1] // 2, x + cell[0] - 1, y + cell[1] - 1), fill=colour)
-            if ch not in " \u2580\u2584\u2588":
+            bits = _QUADRANT_BITS.get(ch)
+            if bits is None:
                 draw.text((x, y), ch, font=font, fill=colour)
+                continue
+            hx, hy = cell[0] // 2, cell[1] // 2
+            for i, (dx, dy) in enumerate(((0, 0), (hx, 0), (0, hy), (hx, hy))):
+                if bits >> i & 1:
+                    x0, y0 = x + dx, y + dy
+                    x1 = x + (cell[0] if dx else hx) - 1
+                    y1 = y + (cell[1] if dy else hy) - 1
+                    draw.rectangle((x0, y0, x1, y1), fill=colour)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     img.save(path)
