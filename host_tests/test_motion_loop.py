@@ -263,3 +263,18 @@ def test_empty_stop_mid_bolus_counts_every_step_once():
     assert r.eng.steps_confirmed == r.eng.steps_commanded == r.obs.steps
     assert _bolus_end(r)["steps"] + r.eng.basal_out == r.obs.steps
     assert r.en.value() == 1
+
+
+def test_a_bolus_longer_than_a_record_interval_drops_no_basal():
+    # 8 U at 1.5 U/min: 5 min 20 s in one hardware move. The engine takes a
+    # motor task silent for 5 min for a held one and drops the basal owed,
+    # so the task still asks it for what fell due during the move.
+    r = MotionRig()
+    r.run_until(900000, _start_bolus(r, 10000, mu=8000))
+    kinds = [x[3] for x in r.pump.journal.read().records]
+    assert "basal_missed" not in kinds
+    assert _bolus_end(r)["steps"] == r.eng.units.mu_to_steps(8000)
+    assert r.eng.steps_confirmed == r.eng.steps_commanded == r.obs.steps
+    # Basal went on through the bolus: ~0.8 U/h for 15 min, within a step.
+    want = r.eng.units.mu_to_steps(800 * 900000 // 3600000)
+    assert abs(r.eng.basal_out - want) <= 2
