@@ -12,8 +12,10 @@ from testkit import run_async
 
 SECTIONS = ("## The serial console", "## Calibrating with a scale")
 REFUSED = {"calibrate 50": "max_prime", "bolus \u0661": "bad_line"}
-# Spans the prose uses as the name of a command, not as a line to type.
-NAMES = ("bolus", "prime", "calibrate", "temp", "profile select", "profile edit", "config set")
+# Spans the prose uses as the name of a command, not as a line to type, and
+# `reset`, which reboots the board (the board's tests cover it).
+NAMES = ("bolus", "prime", "calibrate", "temp", "profile select", "profile edit", "config set",
+         "reset")
 
 
 def readme_examples():
