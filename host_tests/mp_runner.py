@@ -60,8 +60,18 @@ def run_module(modname, counts):
 def main():
     counts = [0, 0]
     files = marked_files(sys.argv[1:])
+    import gc
+
     for name in files:
+        before = set(sys.modules)
         run_module(name[:-3], counts)
+        # One process runs every file: drop what this file imported (its
+        # module, the firmware modules it loaded) so the heap the next file
+        # starts from is not what all the files before it left behind.
+        for mod in list(sys.modules):
+            if mod not in before:
+                del sys.modules[mod]
+        gc.collect()
     if counts[0] + counts[1] == 0:
         print("no tests found")
         sys.exit(1)
