@@ -39,6 +39,11 @@ _MOVE_POLL_MS = const(100)
 # Longest sleep between turns, so the watchdog always hears from this task
 # well inside its deadline even when no step is due for a minute.
 _CHECKIN_MS = const(2000)
+# During a long bolus or prime, ask the engine for what fell due at least
+# this often: it takes a motor task silent for a record interval (5 min)
+# for a held one and drops the basal owed. Otherwise one plan per move, so
+# a stop's shortfall is taken back from the part it belongs to.
+_PLAN_EVERY_MS = const(60000)
 # After EN goes active, before the first STEP edge: covers the DRV8825's
 # 1.7 ms wake-up (boards tie nSLEEP to EN) and lets the rotor settle back
 # on its microstep from the detent it fell to.
@@ -289,7 +294,7 @@ class MotorLoop:
                 # basal move would drop EN just to raise it again.
                 motor.hold(self._kind != _BASAL)
                 self._moved = True
-                tripped = await self._watch(motor, occ, rate_hz)
+                tripped = await self._watch(motor, occ, rate_hz, s is not None)
             else:
                 tripped = None  # stopped while the driver woke: nothing moved
             if self._settled:
@@ -304,11 +309,16 @@ class MotorLoop:
         finally:
             self._kind = _IDLE
 
-    async def _watch(self, motor, occ, rate_hz):
+    async def _watch(self, motor, occ, rate_hz, stream):
         tripped = None
+        planned = self.clock.now_ms()
         while motor.busy():
             await self._sleep(_MOVE_POLL_MS)
-            self._checkin(self.clock.now_ms())
+            now = self.clock.now_ms()
+            self._checkin(now)
+            if stream and now - planned >= _PLAN_EVERY_MS and not self._halted:
+                planned = now
+                self._collect(now)
             if occ is not None and tripped is None:
                 tripped = occ.sample(rate_hz)
                 if tripped:
@@ -329,6 +339,7 @@ class MotorLoop:
             # Cannot happen while the stream period rounds up; if it ever
             # does, the record must not silently miss steps.
             eng.confirm(now, done)
+            self._settled = True
             self._stop(now, "motor_fault", "stepper issued %d, engine handed out %d"
                        % (done, handed))
             return
@@ -336,6 +347,7 @@ class MotorLoop:
             # The whole stream went out; the rest are basal (or extended)
             # steps that fell due meanwhile: issued next, EN still held.
             eng.confirm(now, done)
+            self._settled = True
             self._owed = handed - done
         else:
             self._settle(eng, handed, done, direction)
@@ -366,6 +378,9 @@ class MotorLoop:
             self._handed += n
 
     def _settle(self, eng, handed, done, direction):
+        # Exactly once per move: an alarm this raises (through _stop) calls
+        # halt("alarm"), which must not count the move again.
+        self._settled = True
         now = self.clock.now_ms()
         eng.confirm(now, done)
         if done < handed and direction > 0:

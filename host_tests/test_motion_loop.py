@@ -251,3 +251,30 @@ def test_bolus_cut_by_the_hourly_limit_never_overruns_it():
     assert r.eng.record.sum_total(r.clock.now_ms(), hour) <= u.mu_to_steps(1000)
     assert [a["id"] for a in r.pump.alarms()] == []  # no motor fault
     assert r.obs.errors == []
+
+
+def test_empty_stop_mid_bolus_counts_every_step_once():
+    # The end stop ends the hardware move; the motor task raises "empty",
+    # whose halt must not count the move a second time.
+    r = MotionRig(empty_at=120)
+    r.run_until(60000, _start_bolus(r, 2000))
+    assert r.obs.position == 120 and r.obs.errors == []
+    assert "empty" in [a["id"] for a in r.pump.alarms()]
+    assert r.eng.steps_confirmed == r.eng.steps_commanded == r.obs.steps
+    assert _bolus_end(r)["steps"] + r.eng.basal_out == r.obs.steps
+    assert r.en.value() == 1
+
+
+def test_a_bolus_longer_than_a_record_interval_drops_no_basal():
+    # 8 U at 1.5 U/min: 5 min 20 s in one hardware move. The engine takes a
+    # motor task silent for 5 min for a held one and drops the basal owed,
+    # so the task still asks it for what fell due during the move.
+    r = MotionRig()
+    r.run_until(900000, _start_bolus(r, 10000, mu=8000))
+    kinds = [x[3] for x in r.pump.journal.read().records]
+    assert "basal_missed" not in kinds
+    assert _bolus_end(r)["steps"] == r.eng.units.mu_to_steps(8000)
+    assert r.eng.steps_confirmed == r.eng.steps_commanded == r.obs.steps
+    # Basal went on through the bolus: ~0.8 U/h for 15 min, within a step.
+    want = r.eng.units.mu_to_steps(800 * 900000 // 3600000)
+    assert abs(r.eng.basal_out - want) <= 2
