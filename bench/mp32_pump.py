@@ -534,6 +534,27 @@ def basal_day(start_ms):
             clock.t = wake if wake > now else now + 1
         alloc += gc.mem_alloc() - a
         yield True
+    if "parts" in _ARGS:
+        # Where a turn allocates: each call alone, on a fresh turn.
+        parts = {"plan": 0, "events": 0, "confirm": 0, "basal_total": 0}
+        for _ in range(500):
+            now = clock.t
+            a = gc.mem_alloc()
+            direction, steps, _hz, wake = eng.plan(now)
+            b = gc.mem_alloc()
+            pump.journal_events(now)
+            c = gc.mem_alloc()
+            if steps:
+                eng.confirm(now, steps)
+                d = gc.mem_alloc()
+                rec.basal_total(now, eng.units.steps_to_mu_up(eng.basal_out))
+                e = gc.mem_alloc()
+                parts["confirm"] += d - c
+                parts["basal_total"] += e - d
+            parts["plan"] += b - a
+            parts["events"] += c - b
+            clock.t = wake if wake > now else now + 1
+        out("basal_parts", parts)
     out("basal_turns", turns)
     out("basal_alloc_bytes", alloc)
     out("basal_journal_bytes", pump.journal.bytes_written)

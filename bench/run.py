@@ -35,6 +35,7 @@ MODULES = (
     "m_motion",
     "m_phantom",
     "m_safety",
+    "m_boot",
 )
 
 

@@ -269,3 +269,19 @@ def test_span_options():
     assert chart_cmd.span(a, T0 + 86400, 24) == (T0 + 6 * 3600, T0 + 8 * 3600)
     a.hours = None
     assert chart_cmd.span(a, T0 + 86400, 24) == (T0 + 6 * 3600, T0 + 86400)
+
+
+def test_simulator_headless_run_writes_the_chart_of_its_record(tmp_path):
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    (tmp_path / "s.txt").write_text("00:10:00 console bolus 0.5\n00:10:01 press ok 2000\n")
+    res = subprocess.run([sys.executable, os.path.join(root, "tools", "sim", "sim.py"),
+                          "--headless", "--hours", "1.1", "--script", str(tmp_path / "s.txt"),
+                          "--chart", str(tmp_path / "run.svg")], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    line = [x for x in res.stdout.splitlines() if x.startswith("sim: chart")]
+    assert line and ("bolus 0.499 U" in line[0] or "bolus 0.500 U" in line[0]), res.stdout[-1500:]
+    assert b"<svg" in (tmp_path / "run.svg").read_bytes()[:400]

@@ -47,6 +47,9 @@ def test_chart_totals_equal_the_pumps_own_over_the_console(tmp_path):
                             pty_link=str(tmp_path / "sim.pty"))
     port = str(tmp_path / "sim.pty")
     try:
+        # No pumpctl on the line while the scenario's deliveries wait for
+        # their OK press (one real second is a simulated minute here).
+        time.sleep(30)
         deadline = time.monotonic() + 240
         status = {}
         while time.monotonic() < deadline:

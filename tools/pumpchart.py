@@ -211,3 +211,17 @@ def chart_flash(flash_dir, path, hours=None, fmt=None):
         end = day.end_s
         start = end - hours * 3600
     return chart_records(records, path, start, end, cfg, fmt)
+
+
+def chart_run(flash_dir, path):
+    """tools/sim/sim.py --chart FILE: the whole run's record -> one line
+    for the simulator's output (a run with nothing to chart says so)."""
+    try:
+        day, _ = chart_flash(flash_dir, path)
+    except pumprecord.RecordError as e:
+        return "sim: chart: %s" % e
+    t = day.totals
+    return ("sim: chart %s: basal %s U, bolus %s U, total %s U over %s to %s UTC"
+            % (path, pumprecord._u(t["basal_mu"]), pumprecord._u(t["bolus_mu"]),
+               pumprecord._u(t["total_mu"]), pumprecord._utc(day.start_s),
+               pumprecord._utc(day.end_s)))

@@ -34,6 +34,7 @@ GROUPS = {
     "profile": "profile", "history": "history", "alarms": "alarms", "ack": "alarms",
     "config": "config", "time": "time", "calibrate": "calibrate",
     "version": "info", "board": "info", "log": "info", "json": "info", "help": "help",
+    "reset": "reset",
 }
 _DROP_AFTER_USE = ("help",)
 

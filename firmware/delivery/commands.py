@@ -97,6 +97,8 @@ class Commands:
         b = bolus_mod.Bolus(now_ms, d["now_mu"], d["extended_mu"], d["duration_min"], self.cfg,
                             self.units)
         self.active_bolus = b
+        if b.now.total:
+            self._busy(b.now.end_ms())
         self.events.append(("bolus_start", {"at_ms": now_ms, "kind": b.kind,
                                             "now_mu": d["now_mu"], "extended_mu": d["extended_mu"],
                                             "duration_min": d["duration_min"],
@@ -275,6 +277,7 @@ class Commands:
         self.prime_stream = bolus_mod.at_rate(now_ms, steps,
                                               self.cfg["delivery"]["prime_rate_mu_per_min"],
                                               self.units)
+        self._busy(self.prime_stream.end_ms())
         self.events.append(("prime", {"at_ms": now_ms, "amount_mu": amount_mu, "steps": steps}))
         return {"amount_mu": amount_mu, "steps": steps}
 

@@ -41,6 +41,7 @@ def parse(argv):
     ap.add_argument("--csv", help="write every step and event to this CSV file")
     ap.add_argument("--screenshot", help="save the display to this PNG at the end "
                                          "(and on `p` / scenario `screenshot`)")
+    ap.add_argument("--chart", help="at the end, draw the delivery record to this PNG/SVG (pumpctl chart)")
     ap.add_argument("--board", default=os.path.join(ROOT, "boards", "sim.json"),
                     help="board file to simulate (default boards/sim.json)")
     ap.add_argument("--wall", default=None,
@@ -165,6 +166,10 @@ def run(args, interactive, shot_at):
     if code == 0 and link.alarms_on_console:
         code = 3  # an alarm the firmware printed outside its `out` stream
     save_shots(link, args, link.screenshot_requests if interactive else 0, args.headless)
+    if args.chart:  # the run's journal, from its flash folder (tools/pumpchart.py)
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import pumpchart
+        print(pumpchart.chart_run(args.flash, args.chart), flush=True)
     if interactive:
         snap = link.snapshot()
         for line in view.status_lines(snap, info, 100)[:2]:
