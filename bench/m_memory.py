@@ -1,120 +1,106 @@
-"""RAM the full firmware needs under the micropython binary.
+"""RAM the whole pump needs on a 32-bit MicroPython (the measuring stick:
+MicroPython's WebAssembly port, 32-bit, run by tools/mp32.mjs; see
+bench/mp32.py and bench/mp32_pump.py for how).
 
-memory.min_heap_kib: bisect `micropython -X heapsize=NNk` on a headless 24 h
-simulator run until it stops failing with MemoryError.
-memory.peak_alloc_kib: the largest heap in use (gc.mem_alloc() right after a
-gc.collect(), sampled through the run) at the default heap size.
-micropython.mem_peak() exists on this build, but it counts every allocation
-and the GC never lowers it, so it is the total allocated during the run; it
-is kept in the details as alloc_total_kib (bench/mp_peak.py).
+memory.boot_used_kib_32: heap in use after boot with a full journal (every
+  segment full), firmware as tools/flash.sh puts it on a Pico (.mpy), the
+  board's objects built by main.build_hardware() on the simulator's chip
+  model, all tasks started.
+memory.peak_kib_32: the highest heap in use over the boot (its journal read
+  replayed record by record with the same reader and fold) and the days of
+  mixed use after it: basal, boluses of every kind, temp basals, console
+  sessions, menu walks.
+memory.growth_kib_per_day_32: heap in use at the end of the last day minus
+  the end of day 1, per day.
+memory.alloc_bytes_per_basal_turn: bytes allocated per basal step turn (plan,
+  confirm, journal) at 1 U/h over a day, the worse of a day from boot and a
+  day starting past 2**30 ms of uptime.
+The heap is measured where this port can collect garbage (between calls
+from JavaScript), so "in use" is live data; the details give, as upper
+bounds, the heap at the end of each call (live plus that call's garbage).
 """
 import os
-import subprocess
 
 import common
+import mp32
 
-KEYS = ("memory.min_heap_kib", "memory.peak_alloc_kib")
-TARGET_KIB = 64
+KEYS = ("memory.boot_used_kib_32", "memory.peak_kib_32", "memory.growth_kib_per_day_32",
+        "memory.alloc_bytes_per_basal_turn")
+BOOT_KIB = 80
+PEAK_KIB = 96
+GROWTH_KIB = 0.1
+ALLOC_B = 64
 
 
-# The simulated RTC at start (2026-06-01T00:00Z): with a valid time the
-# scheduled basal runs, as on a set-up pump.
-_WALL_S = 1780272000
+def _kib(b):
+    return round(int(b) / 1024, 1)
 
 
-def build_mpy(ctx):
-    """The firmware as a board runs it: every module compiled by mpy-cross
-    (main.py stays source), so the heap holds no compiler work."""
-    out = os.path.join(ctx["work"], "firmware-mpy")
-    src = os.path.join(common.ROOT, "firmware")
-    mpy_cross = os.path.join(os.path.dirname(ctx["micropython"]), "mpy-cross")
-    for dirpath, dirnames, filenames in os.walk(src):
-        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-        rel = os.path.relpath(dirpath, src)
-        os.makedirs(os.path.join(out, rel), exist_ok=True)
-        for name in filenames:
-            if not name.endswith(".py"):
-                continue
-            path = os.path.join(dirpath, name)
-            if rel == "." and name == "main.py":
-                with open(path) as f, open(os.path.join(out, name), "w") as g:
-                    g.write(f.read())
-                continue
-            subprocess.run([mpy_cross, "-o", os.path.join(out, rel, name[:-3] + ".mpy"), path],
-                           check=True)
+def basal_alloc(st, hours, timeout_s):
+    """-> {start: (bytes per turn, turns)} for a day from boot and one past 2**30 ms."""
+    out = {}
+    for start in (1000, 2 ** 30 + 1000):
+        rc, got, text = mp32.run(st, "basal", ["--start-ms", str(start), "--hours", str(hours)],
+                                 timeout_s)
+        if rc != 0 or "basal_turns" not in got:
+            raise RuntimeError("basal run from %d ms failed: %s" % (start, common.tail(text)))
+        turns = int(got["basal_turns"])
+        out[start] = (round(int(got["basal_alloc_bytes"]) / max(1, turns), 1), turns,
+                      int(got["basal_journal_bytes"]))
     return out
 
 
-def launch_cmd(ctx, hours, flash, heap_kib=None, peak=False):
-    cmd = [ctx["micropython"]]
-    if heap_kib is not None:
-        cmd += ["-X", "heapsize=%dk" % heap_kib]
-    script = os.path.join(common.BENCH, "mp_peak.py") if peak else \
-        os.path.join(common.TOOLS, "sim", "launch.py")
-    return cmd + [script, "--headless", "--hours", str(hours), "--flash", flash,
-                  "--wall", str(_WALL_S), "--firmware", ctx["firmware_mpy"]]
-
-
-def runs_at(ctx, heap_kib, hours, flash):
-    """(True, None) if the firmware ran the scenario to the end in heap_kib;
-    (False, why) if it ran out of memory; raises if it failed otherwise."""
-    rc, out, _wall = common.run_timed(launch_cmd(ctx, hours, flash, heap_kib), timeout_s=300)
-    if rc == 0:
-        return True, None
-    if "MemoryError" in out or "memory allocation failed" in out:
-        return False, "MemoryError"
-    raise RuntimeError("run at %d KiB failed (exit %s) without a MemoryError: %s"
-                       % (heap_kib, rc, common.tail(out, 3)))
-
-
 def measure(ctx):
-    if ctx["micropython"] is None:
-        return [common.missing(k, "no micropython binary in .venv") for k in KEYS]
-    hours = 0.2 if ctx["quick"] else 24.0
-    flash = os.path.join(ctx["work"], "sim-flash-memory")
-    ctx["firmware_mpy"] = build_mpy(ctx)
-    figs = []
-    # Peak allocation at the default heap.
-    rc, out, wall = common.run_timed(launch_cmd(ctx, hours, flash, peak=True), timeout_s=300)
-    got = {}
-    for line in out.splitlines():
-        if line.startswith("BENCH "):
-            got[line.split()[1]] = int(line.split()[2])
-    if rc == 0 and "live_peak" in got:
-        figs.append(common.figure(KEYS[1], round(got["live_peak"] / 1024, 1), None, None, {
-            "hours": hours, "bytes": got["live_peak"],
-            "alloc_total_kib": round(got.get("mem_peak", 0) / 1024, 1),
-            "alloc_kib_per_sim_hour": round(got.get("mem_peak", 0) / 1024 / hours, 1),
-            "how": "max gc.mem_alloc() after gc.collect(), every 64 virtual-clock advances",
-        }, "KiB"))
+    why = mp32.available()
+    if why:
+        return [common.missing(k, why) for k in KEYS]
+    quick = ctx["quick"]
+    days = int(os.environ.get("PLUNGER_MEMORY_DAYS", "2" if quick else "30"))
+    hours = 0.5 if quick else 24.0
+    st = mp32.stage(os.path.join(ctx["work"], "mp32"))
+    rc, got, text = mp32.run(st, "pump", ["--days", str(days), "--hours", str(hours)],
+                             timeout_s=600 if quick else 4 * 3600)
+    if rc != 0 or "peak_live_bytes" not in got or "error" in got:
+        return [common.missing(k, "stick run failed (exit %s): %s"
+                               % (rc, got.get("error") or common.tail(text)))
+                for k in KEYS]
+    days_live = [int(line.split()[1]) for line in got["day_live_bytes"].split("\n")]
+    boot = int(got["boot_used_bytes"])
+    replay = int(got["replay_peak_bytes"])
+    live = int(got["peak_live_bytes"])
+    peak = max(replay, live)
+    common_details = {
+        "stick": "MicroPython 1.28.0 WebAssembly port (npm, 32-bit) under Node",
+        "firmware": "tools/flash_plan.py plan for rpi_pico (.mpy, main.py as source), "
+                    "board boards/sim.json (soft stepper) on tools/sim/machine.py",
+        "journal": "%d records, %d segments, %d bytes" % (int(got["journal_records"]),
+                                                          st["journal"][0], st["journal"][1]),
+    }
+    figs = [
+        common.figure(KEYS[0], _kib(boot), "<= %d KiB" % BOOT_KIB, _kib(boot) <= BOOT_KIB,
+                      dict(common_details, boot_call_upper_kib=_kib(got["boot_upper_bytes"]),
+                           modules_at_boot=got.get("boot_modules", "").split(",")), "KiB"),
+        common.figure(KEYS[1], _kib(peak), "<= %d KiB" % PEAK_KIB, _kib(peak) <= PEAK_KIB,
+                      dict(common_details, days=days, hours_per_day=hours,
+                           journal_read_peak_kib=_kib(replay),
+                           running_peak_kib=_kib(live), running_peak_at=got["peak_live_at"],
+                           call_upper_bound_kib=_kib(got["peak_upper_bytes"]),
+                           call_upper_bound_at=got["peak_upper_at"]), "KiB"),
+    ]
+    if len(days_live) >= 2:
+        growth = (days_live[-1] - days_live[0]) / 1024 / (len(days_live) - 1) * 24 / hours
+        figs.append(common.figure(KEYS[2], round(growth, 3), "<= %s KiB/day" % GROWTH_KIB,
+                                  growth <= GROWTH_KIB,
+                                  {"live_kib_at_each_day_end": [_kib(b) for b in days_live],
+                                   "hours_per_day": hours}, "KiB/day"))
     else:
-        figs.append(common.missing(KEYS[1], "mem_peak run failed (exit %s)" % rc,
-                                   details={"output_tail": common.tail(out)}))
-    # Bisect the smallest heap: lo fails (or is 0), hi succeeds.
-    lo, hi = 0, 16
-    tried = {}
-    while True:
-        ok, _why = runs_at(ctx, hi, hours, flash)
-        tried[hi] = ok
-        if ok:
-            break
-        lo, hi = hi, hi * 2
-        if hi > 4096:
-            raise RuntimeError("the firmware did not run even with a 4 MiB heap")
-    step = 1
-    while hi - lo > step:
-        mid = (lo + hi) // 2
-        ok, _why = runs_at(ctx, mid, hours, flash)
-        tried[mid] = ok
-        if ok:
-            hi = mid
-        else:
-            lo = mid
-    details = {"hours": hours, "firmware": "mpy-cross .mpy files (main.py as source), as flashed",
-               "includes": "the simulator's own modules (tools/sim), compiled from source in the same heap",
-               "port": "unix port, 64-bit: objects and bytecode pointers twice the size of rp2/esp32",
-               "tried_kib": {str(k): v for k, v in sorted(tried.items())},
-               "resolution_kib": step}
-    figs.insert(0, common.figure(KEYS[0], hi, "<= %d KiB" % TARGET_KIB, hi <= TARGET_KIB,
-                                 details, "KiB"))
+        figs.append(common.missing(KEYS[2], "needs two days at least"))
+    per_turn = basal_alloc(st, 1 if quick else 24, 600 if quick else 1800)
+    worst = max(v[0] for v in per_turn.values())
+    figs.append(common.figure(KEYS[3], worst, "<= %d B" % ALLOC_B, worst <= ALLOC_B, {
+        "from_boot": {"bytes_per_turn": per_turn[1000][0], "turns": per_turn[1000][1],
+                      "journal_bytes": per_turn[1000][2]},
+        "past_2_30_ms": {"bytes_per_turn": per_turn[2 ** 30 + 1000][0],
+                         "turns": per_turn[2 ** 30 + 1000][1]},
+        "hours": 1 if quick else 24, "rate_mu_per_h": 1000}, "B"))
     return figs

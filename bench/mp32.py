@@ -42,11 +42,10 @@ def stage_firmware(work):
 
 
 def stage_fakes(work):
-    """The chip model and the virtual clock, compiled like the firmware."""
+    """The chip model (tools/sim/machine.py), compiled like the firmware."""
     out = os.path.join(work, "fakes")
     os.makedirs(out, exist_ok=True)
-    for src in (os.path.join(ROOT, "tools", "sim", "machine.py"),
-                os.path.join(ROOT, "tools", "vclock.py")):
+    for src in (os.path.join(ROOT, "tools", "sim", "machine.py"),):
         name = os.path.basename(src)[:-3] + ".mpy"
         subprocess.run([mpy_cross(), "-o", os.path.join(out, name), src], check=True)
     return out

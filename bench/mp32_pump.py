@@ -2,8 +2,11 @@
 # MicroPython WebAssembly port; never flashed, never on CPython).
 #
 #   mp32_pump.py --fw DIR --fakes DIR --flash DIR --wall S MODE [options]
-#   MODE pump  --days D [--actions N]   boot + D simulated days of mixed use
-#   MODE basal --start-ms MS            one day of basal turns driven by hand
+#   MODE pump  --days D [--hours H]     boot + D simulated days of mixed use
+#                                       (each H hours long, default 24)
+#   MODE basal --start-ms MS [--hours H] H hours (default 24) of basal turns
+#                                       at 1 U/h, driven by hand
+#   MODE modules --names a,b,c          the heap each module adds
 #
 # Why it is shaped like this: this port collects garbage only when control
 # is back in JavaScript (a gc.collect() inside Python just marks one pending,
@@ -36,7 +39,6 @@ import asyncio  # noqa: E402  (frozen in the port, like on a board)
 from asyncio import core  # noqa: E402
 
 import machine  # noqa: E402  (tools/sim/machine.py: the chip model)
-import vclock  # noqa: E402
 
 
 def _no_timer(_dt):
@@ -147,6 +149,73 @@ class Sink:
             self.died = text
         self.lines += 1
         return len(text)
+
+
+class StickClock:
+    """Virtual time for the stick: now_ms() and sleep_ms() as the firmware's
+    clock has them. A sleeping task is parked here (not on an Event, as
+    tools/vclock.py does it for any asyncio) and put back on the port's run
+    queue when the driver moves time to its wake-up: less work per wake-up
+    in the clock, none in the firmware."""
+
+    def __init__(self, start_ms=0):
+        self._now = start_ms
+        self._waiters = []  # [wake_ms, seq, task], sorted
+        self._seq = 0
+
+    def now_ms(self):
+        return self._now
+
+    def sleep_ms(self, ms):
+        return _Nap(self, self._now + (int(ms) if ms > 0 else 0))
+
+    def _park(self, wake_ms, task):
+        self._seq += 1
+        w = self._waiters
+        i = len(w)
+        while i and w[i - 1][0] > wake_ms:
+            i -= 1
+        w.insert(i, [wake_ms, self._seq, task])
+        task.data = self  # Task.cancel() then calls remove(task)
+
+    def remove(self, task):
+        w = self._waiters
+        for i in range(len(w)):
+            if w[i][2] is task:
+                del w[i]
+                return
+
+    def next_wake_ms(self):
+        return self._waiters[0][0] if self._waiters else None
+
+    def wake_due(self):
+        w = self._waiters
+        q = core._task_queue
+        while w and w[0][0] <= self._now:
+            task = w.pop(0)[2]
+            task.data = None
+            q.push(task)
+
+
+class _Nap:
+    # Awaitable: parks the awaiting task on the first step, ends on the next.
+    def __init__(self, clock, wake_ms):
+        self.clock = clock
+        self.wake_ms = wake_ms
+        self.parked = False
+
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self.parked:
+            self.parked = True
+            self.clock._park(self.wake_ms, core.cur_task)
+            return None
+        raise StopIteration
 
 
 def run_ready():
@@ -269,7 +338,7 @@ def pump_days(days, seed):
     M.live_peak = 0
     M.upper_peak = 0
     yield True
-    clock = vclock.VirtualClock(0)
+    clock = StickClock(0)
     machine.attach(Bench(clock))
     _state["where"] = "boot"
     import main as fw_main  # main.py stays source, as on a board
@@ -301,14 +370,16 @@ def pump_days(days, seed):
     if sink.died:
         out("error", sink.died.strip())
         return
-    day_ms = 86400000
+    # --hours H: each scripted day lasts H hours (the whole day's plan, its
+    # times compressed), for short runs that still do everything once.
+    day_ms = int(float(_ARGS.get("hours", "24")) * 3600000)
     plan = _day_plan()
     per_day = []
     rnd = seed
     for day in range(days):
         start = day * day_ms
         for at_min, kind, arg in plan:
-            at = start + at_min * 60000 + rnd % 997
+            at = start + at_min * 60000 * day_ms // 86400000 + rnd % 997
             rnd = (rnd * 1103515245 + 12345) & 0x3FFFFFFF
             for more in _run_to(clock, at):
                 yield more
@@ -337,7 +408,7 @@ def pump_days(days, seed):
     out("alarms", ",".join(a["id"] for a in pump.alarms()) or "none")
 
 
-_CHUNK = 64  # clock advances per call while nothing is scripted
+_CHUNK = 16  # clock advances per call while nothing is scripted
 _count = [0]
 
 
@@ -350,8 +421,7 @@ def _run_to(clock, end_ms):
             return
         if nxt > clock._now:
             clock._now = nxt
-        while clock._waiters and clock._waiters[0][0] <= clock._now:
-            clock._waiters.pop(0)[2].set()
+        clock.wake_due()
         run_ready()
         n += 1
         _count[0] += 1
@@ -446,7 +516,7 @@ def basal_day(start_ms):
     yield True
     turns = 0
     alloc = 0
-    end = start_ms + 86400000
+    end = start_ms + int(float(_ARGS.get("hours", "24")) * 3600000)
     _state["where"] = "basal turns"
     while clock.t < end:
         a = gc.mem_alloc()  # nothing is collected inside one call
@@ -464,6 +534,27 @@ def basal_day(start_ms):
             clock.t = wake if wake > now else now + 1
         alloc += gc.mem_alloc() - a
         yield True
+    if "parts" in _ARGS:
+        # Where a turn allocates: each call alone, on a fresh turn.
+        parts = {"plan": 0, "events": 0, "confirm": 0, "basal_total": 0}
+        for _ in range(500):
+            now = clock.t
+            a = gc.mem_alloc()
+            direction, steps, _hz, wake = eng.plan(now)
+            b = gc.mem_alloc()
+            pump.journal_events(now)
+            c = gc.mem_alloc()
+            if steps:
+                eng.confirm(now, steps)
+                d = gc.mem_alloc()
+                rec.basal_total(now, eng.units.steps_to_mu_up(eng.basal_out))
+                e = gc.mem_alloc()
+                parts["confirm"] += d - c
+                parts["basal_total"] += e - d
+            parts["plan"] += b - a
+            parts["events"] += c - b
+            clock.t = wake if wake > now else now + 1
+        out("basal_parts", parts)
     out("basal_turns", turns)
     out("basal_alloc_bytes", alloc)
     out("basal_journal_bytes", pump.journal.bytes_written)

@@ -33,6 +33,9 @@ MODULES = (
     "m_stall",
     "m_fuzz_console",
     "m_motion",
+    "m_phantom",
+    "m_safety",
+    "m_boot",
 )
 
 

@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 VERSION = "0.2.0"
+INTERRUPTED = 130  # run()'s code after Ctrl-C: motor off, the board is the REPL's
 
 # The monitor's beat: battery, alarm reminders, watchdog feeding. Half the
 # watchdog timeout, so one late turn never lets it bite; at most 4 s.
@@ -96,10 +97,23 @@ class App:
         self.pump.on_change = self._wake_ui
         for n in notes:
             self.log(n)
+        self._log_reset()
         # Alarms from before the reset, or raised while booting, are said
         # once on the console too (the screen pops them up itself).
         for aid, _pri, detail in self.pump.alarms_mgr.active():
             self.log("ALARM %s: %s" % (aid, detail))
+
+    def _log_reset(self):
+        hw = self.hw
+        kind = hw.get("reset_kind")
+        if kind == "deliberate":
+            self.log("reset: asked for (or from the REPL): not a watchdog reset")
+        source = hw.get("time_source")
+        if source == "note":
+            self.log("time of day kept across the reset (watchdog scratch registers), "
+                     "within a few seconds")
+        elif source == "ds3231":
+            self.log("time of day from the DS3231")
 
     # ---- tasks ----------------------------------------------------------------
 
@@ -148,14 +162,14 @@ class App:
 
             # No screen fitted: the UI still runs (menus over buttons) into RAM.
             display = framebuf.FrameBuffer(bytearray(1024), 128, 64, framebuf.MONO_VLSB)
-        confirm = cfg is None or cfg["ui"]["require_button_confirm"]
         kwargs = {}
         if cfg is not None:
             kwargs = {"bolus_step_mu": cfg["delivery"]["bolus_increment_mu"],
                       "max_bolus_mu": cfg["limits"]["max_bolus_mu"],
                       "max_extended_min": cfg["delivery"]["extended_max_min"]}
         self.ui = UI(display, self.pump, self.clock, buzzer=_PatternBuzzer(self.hw.get("buzzer")),
-                     confirm_hold_ms=1500 if confirm else 0, reminders=False, **kwargs)
+                     confirm_hold_ms=1500, confirm_required=self._confirm_required,
+                     reminders=False, **kwargs)
         return [self.buttons.run(), self.ui.run(self.buttons)]
 
     def _console_task(self, stream):
@@ -166,6 +180,13 @@ class App:
         write = self.hw.get("console_write") or self.out.write
         self.console = Console(self.pump, self.clock.now_ms, write, self._confirm_on_device)
         return self.console.serve(stream)
+
+    def _confirm_required(self):
+        # Read from the config in force at every use, as the console's gates
+        # do: only an explicit false turns the OK hold off.
+        cfg = self.pump.cfg
+        ui = cfg.get("ui") if isinstance(cfg, dict) else None
+        return not (isinstance(ui, dict) and ui.get("require_button_confirm") is False)
 
     async def _confirm_on_device(self, prompt, timeout_ms):
         """The console's "press OK on the pump": the same hold-OK screen as a
@@ -192,6 +213,7 @@ class App:
         battery = self.hw.get("battery")
         buzzer = _PatternBuzzer(self.hw.get("buzzer"))
         heartbeat = self.hw.get("heartbeat")
+        note = self.hw.get("reset_note")
         next_battery = clock.now_ms()
         while True:
             now = clock.now_ms()
@@ -213,6 +235,10 @@ class App:
                 late = self.gate.feed(now)
                 if late:
                     self.log("watchdog not fed: late tasks %s" % ",".join(late))
+                elif note is not None:
+                    # Fed: the time of day goes to the reset note with it, so
+                    # a bite one timeout from now still boots knowing it.
+                    note.write(wall_s=pump.wall_s())
             await clock.sleep_ms(self.monitor_ms)
 
     def _check_reservoir(self, now):
@@ -288,13 +314,12 @@ def _alarm_sound(priority):
 
 
 def _wrap(text, width=16):
+    """A console prompt as screen rows, broken between words."""
+    from ui.fmt import wrap
+
     lines = []
     for part in text.split("\n"):
-        while len(part) > width:
-            lines.append(part[:width])
-            part = part[width:]
-        if part:
-            lines.append(part)
+        lines += wrap(part, width, 4)
     return lines[:4]
 
 
@@ -306,7 +331,7 @@ def run(board, hw, clock, run_for_ms=None, out=None, make_watchdog=None):
         # Ctrl-C hands the board back to the REPL: motor off first.
         app.motor_off()
         app.out.write("interrupted, motor off\n")
-        return 130
+        return INTERRUPTED
     finally:
         app.motor_off()
         if sys.implementation.name == "micropython":

@@ -65,6 +65,9 @@ SCHEMA = (
     ("tmc2209.addr", ("int", 0, 3), False, 0),
     ("tmc2209.current_ma", ("int", 100, 2000), False, 600),
     ("wdt.timeout_ms", ("int", 0, 8000), False, 5000),
+    # Battery-backed clock on the display's I2C bus (keeps time without power).
+    ("rtc.kind", ("none", "ds3231"), False, "none"),
+    ("rtc.addr", ("int", 0, 127), False, 0x68),
 )
 
 # Fields that must be wired as a pair or not at all.
@@ -152,6 +155,9 @@ def validate(data, source="board"):
                          % (source, out["display"]["kind"]))
     if out["force_sensor"]["kind"] == "hx711" and out["force_sensor"]["dout"] is None:
         raise BoardError("%s: force_sensor.dout: missing (required for hx711)" % source)
+    if out["rtc"]["kind"] != "none" and out["display"]["sda"] is None:
+        raise BoardError("%s: rtc.kind: %r needs the display's I2C bus (display.sda/scl)"
+                         % (source, out["rtc"]["kind"]))
     if out["tmc2209"]["uart"] >= 0 and out["tmc2209"]["tx"] is None:
         raise BoardError("%s: tmc2209.tx: missing (required when tmc2209.uart is set)" % source)
     return out

@@ -22,6 +22,23 @@ from wallclock import WallClock
 _BOOT_ONLY = ("store.recovery", "boot_state")
 
 
+def _basal_bound(cfg, board):
+    """What recovery needs to count the basal a reset can have kept off the
+    journal: the record interval, one microstep in mU (rounded up), the
+    highest rate of each profile (store.recovery.missing_basal_mu)."""
+    from delivery import mechanics
+
+    st = board["stepper"]
+    num, den = mechanics.steps_per_mu(cfg["mechanics"], st["full_steps_per_rev"],
+                                      st["microsteps"])
+    rates = {}
+    for name in cfg["profiles"]:
+        rates[name] = max(seg[1] for seg in cfg["profiles"][name])
+    return {"record_ms": BASAL_RECORD_MS, "step_mu": (den + num - 1) // num, "rates": rates,
+            "profile": cfg["active_profile"],
+            "fallback_mu_per_h": cfg["limits"]["max_basal_mu_per_h"]}
+
+
 def _first_config(store, notes):
     """Load /config.json. Only a missing file (first boot) gets the defaults
     written; a bad file is never replaced behind the maker's back."""
@@ -48,15 +65,13 @@ def load(board, hw, clock, version):
         notes.append("config error: %s: %s; delivery is off until it is fixed" % (field, reason))
     elif config_store.migrated_from:
         notes.append("config migrated from version %s" % config_store.migrated_from)
-    # Basal is journaled at most once per BASAL_RECORD_MS, so up to that
-    # much may be missing after a reset: count it as delivered (safe side).
-    lim = (cfg or settings.DEFAULTS)["limits"]
-    unjournaled = max(lim["max_basal_mu_per_h"], lim["max_temp_basal_mu_per_h"]) \
-        * BASAL_RECORD_MS // 3600000
+    # With no valid config now, the last valid one (or the defaults) still
+    # says what basal may have run before the reset.
+    basal = _basal_bound(cfg or config_store.backup() or settings.DEFAULTS, board)
     wall_s = wall.wall_s(now)
     journal = Journal(fs)
     rec = recover(journal, alarms, now, wall_s, watchdog_reset=hw.get("watchdog_reset", False),
-                  unjournaled_basal_mu=unjournaled,
+                  basal=basal,
                   boot_info={"version": version, "board": board["name"]})
     notes += rec.notes
     recorder = Recorder(journal, rec.fold, lambda: wall.wall_s(clock.now_ms()))

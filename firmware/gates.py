@@ -9,11 +9,10 @@
 # A change that would be refused is refused first: the user is never asked
 # to confirm something that then fails.
 #
-# The checks call the engine's own guards (_need_suspended, ...) where they
-# exist so there is one rule, not two copies; the engine checks again when
-# the command really runs.
+# The checks are the pump's own previews (Pump.preview, which runs the same
+# gates and engine checks as the command, and Pump.preview_config_set), so
+# there is one rule, not two copies; they run again when the command does.
 
-from delivery import limits, settings
 from delivery.errors import Rejected
 
 CONFIRM_FLAG = "ui.require_button_confirm"
@@ -76,26 +75,17 @@ class ConfigPlan:
 
 def plan_config_set(pump, path, value):
     """Dry run of Pump.config_set: the path must exist, the whole config with
-    the new value must validate, and a mechanics change must be possible
-    now. Raises Rejected or ConfigError (a ValueError) and changes nothing."""
+    the new value must validate, and the engine must be able to take it now
+    (no mechanics change while something moves). Raises Rejected or
+    ConfigError (a ValueError) and changes nothing."""
     cfg = pump.cfg
     config_node(cfg, path)
-    parts = path.split(".")
-    new = _copy(cfg)
-    node = new
-    for p in parts[:-1]:
-        node = node[p]
-    node[parts[-1]] = value
-    new = pump.config_store.validate(new)  # fills defaults, raises ConfigError
+    new = pump.preview_config_set(path, value)
     changed = []
     _diff("", cfg, new, changed)
     raises = [c for c in changed if _can_raise(c, config_node_or_none(cfg, c),
                                                config_node_or_none(new, c))]
     flag_off = confirm_required(cfg) and not confirm_required(new)
-    eng = pump.engine
-    if eng is not None and new["mechanics"] != cfg["mechanics"] and _moving(eng):
-        raise Rejected("busy", "mechanics change while a bolus, prime or rewind runs: "
-                       "wait for it to end or cancel it")
     return ConfigPlan(new, changed, raises, flag_off)
 
 
@@ -139,103 +129,42 @@ def _can_raise(path, old, new):
     return False
 
 
-def _moving(eng):
-    return (eng.active_bolus is not None or eng.prime_stream is not None
-            or eng.rewinding)
-
-
-def _copy(v):
-    if isinstance(v, dict):
-        return {k: _copy(v[k]) for k in v}
-    if isinstance(v, list):
-        return [_copy(x) for x in v]
-    return v
-
-
 # ---- engine commands, checked before the OK prompt --------------------------
 
-def _engine(pump, what=None):
-    eng = pump.engine
-    if eng is None:
-        raise Rejected("config_error", "no valid config: fix /config.json, delivery is off")
-    if what is not None and pump.alarms_mgr.delivery_blocked():
-        ids = [a["id"] for a in pump.alarms() if a.get("id")]
-        raise Rejected("alarm_active", "%s refused: acknowledge alarm %s first"
-                       % (what, ", ".join(ids)))
-    return eng
+def check_prime(pump, now_ms, amount_mu):
+    """prime and calibrate's dispense (the same motion, into a cup): only
+    while suspended, at most the prime ceiling, no more than the reservoir."""
+    return pump.preview(now_ms, "prime", amount_mu)
 
 
-def check_prime(pump, amount_mu, what="prime"):
-    """prime and calibrate's dispense: suspended, nothing else moving, at
-    most the prime ceiling, no more than the reservoir holds."""
-    eng = _engine(pump, what)
-    eng._need_suspended(what)
-    limits.check_range("max_prime", "%s amount (mU)" % what, amount_mu, 1,
-                       settings.CEILINGS["prime_mu"])
-    eng._need_reservoir(eng.units.mu_to_steps(amount_mu))
+def check_rewind(pump, now_ms):
+    return pump.preview(now_ms, "rewind")
 
 
-def check_rewind(pump):
-    _engine(pump, "rewind")._need_suspended("rewind")
-
-
-def check_resume(pump):
-    eng = _engine(pump, "resume")
-    if eng.mode == "delivering":
-        raise Rejected("not_suspended", "delivery is not suspended")
-    if eng.prime_stream is not None or eng.rewinding:
-        raise Rejected("busy", "a prime or rewind is still running")
+def check_resume(pump, now_ms):
+    return pump.preview(now_ms, "resume")
 
 
 def check_temp(pump, now_ms, duration_min, percent=None, rate_mu_per_h=None):
-    """The engine's own temp basal checks (caps, hourly and daily limits),
-    without starting one."""
-    eng = _engine(pump, "temp_basal")
-    preview = getattr(eng, "preview_temp_basal", None)
-    if preview is not None:
-        return preview(now_ms, duration_min, percent, rate_mu_per_h)
-    # An engine without the preview: the same checks it makes in temp_basal.
-    from delivery.profile import max_rate
-
-    eng._need_delivering()
-    limits.check_range("bad_duration", "temp basal duration (min)", duration_min, 15,
-                       settings.CEILINGS["temp_min"], 15)
-    cap = limits.limit(eng.cfg, "max_temp_basal_mu_per_h")
-    if percent is not None:
-        limits.check_range("max_temp_percent", "temp basal percent", percent, 0,
-                           settings.CEILINGS["temp_percent"])
-        rate_mu_per_h = (max_rate(eng.profiles[eng.profile_name]) * percent + 99) // 100
-    limits.check_rate("max_temp_basal", "max temp basal", rate_mu_per_h, cap)
-    return None
+    """Caps, hourly and daily limits of a temp basal, without starting one."""
+    return pump.preview(now_ms, "temp_basal", duration_min, percent=percent,
+                        rate_mu_per_h=rate_mu_per_h)
 
 
 def cancel_temp_raises(pump, now_ms):
     """Ending a temp basal that runs below the schedule raises delivery."""
     s = pump.status(now_ms)
-    t = s.get("temp")
-    if not t:
+    if not s.get("temp"):
         raise Rejected("no_temp", "no temp basal is running")
     return (s.get("basal_mu_per_h") or 0) < (s.get("scheduled_mu_per_h") or 0)
 
 
-def check_select_profile(pump, name):
-    eng = _engine(pump)
-    if name not in eng.profiles:
-        raise Rejected("no_profile", "no profile named %r" % (name,))
-    return name != eng.profile_name  # True: a change that needs OK
+def check_select_profile(pump, now_ms, name):
+    """-> True when it is another profile than the active one (a change
+    that can raise basal)."""
+    pump.preview(now_ms, "select_profile", name)
+    return name != pump.status(now_ms).get("profile")
 
 
-def check_set_profile(pump, name, segments):
-    """The engine's checks on a new or replaced profile, without saving it."""
-    from delivery.errors import ConfigError
-
-    eng = _engine(pump)
-    if name not in eng.profiles and len(eng.profiles) >= 8:
-        raise Rejected("bad_profile", "at most 8 profiles")
-    try:
-        segs = settings.check_profile("profile " + name, segments, 10 ** 9)
-    except ConfigError as e:
-        raise Rejected("bad_profile", str(e))
-    cap = limits.limit(eng.cfg, "max_basal_mu_per_h")
-    for seg in segs:
-        limits.check_rate("max_basal", "max basal", seg[1], cap)
+def check_set_profile(pump, now_ms, name, segments):
+    return pump.preview(now_ms, "set_profile", name, segments)

@@ -124,11 +124,47 @@ def _ui(board, hw, Pin):
         else:
             from drivers.sh1106 import SH1106_I2C as Display
         hw["display"] = Display(128, 64, i2c, d["addr"])
+        hw["i2c"] = i2c
+
+
+def _time_keepers(board, hw, clock):
+    """Why the last reset came, and the wall clock brought back: the reset
+    note (watchdog scratch registers / RTC memory) and an optional DS3231 on
+    the display's I2C bus."""
+    import machine
+
+    import reset_note
+    import wallclock
+
+    chip = reset_note.chip_of(board["platform"])
+    note = reset_note.ResetNote(chip)
+    prev = note.read()
+    kind = reset_note.classify(chip, prev, machine.reset_cause(), machine.WDT_RESET)
+    note.adopt(prev)
+    note.write(state=reset_note.NONE)  # this life guards nothing yet
+    backup = None
+    if board["rtc"]["kind"] == "ds3231":
+        from drivers.ds3231 import DS3231
+
+        i2c = hw.get("i2c")
+        if i2c is None:
+            d = board["display"]
+            i2c = machine.I2C(d["i2c"], sda=machine.Pin(d["sda"]), scl=machine.Pin(d["scl"]),
+                              freq=d["freq"])
+        backup = DS3231(i2c, board["rtc"]["addr"])
+    rtc = machine.RTC()
+    hw["time_source"] = wallclock.restore(rtc, backup,
+                                          reset_note.restored_wall(prev, kind, clock.now_ms()),
+                                          note_first=kind == "deliberate")
+    hw["rtc"] = wallclock.KeptRTC(rtc, backup, note)
+    hw["chip"] = chip
+    hw["reset_note"] = note
+    hw["reset_kind"] = kind
+    hw["watchdog_reset"] = kind == "watchdog"
 
 
 def build_hardware(board, en, clock):
     """Build the board's hardware objects from its description."""
-    import machine
     from machine import Pin
 
     hw = {"en": en}
@@ -136,19 +172,44 @@ def build_hardware(board, en, clock):
     _tmc2209(board, Pin)
     _sensors(board, hw, clock, Pin)
     _ui(board, hw, Pin)
-    hw["rtc"] = machine.RTC()
-    hw["watchdog_reset"] = machine.reset_cause() == machine.WDT_RESET
+    _time_keepers(board, hw, clock)
     return hw
 
 
 def build_watchdog(board, hw, enabled):
     """machine.WDT cannot be stopped once started, so it is made only when
-    the config asks for it (a development flag leaves it off)."""
+    the config asks for it (a development flag leaves it off). From here the
+    app's watchdog gate feeds it, so a timer left by boot.py stops."""
+    import reset_note
+
     timeout = board["wdt"]["timeout_ms"]
     if enabled and timeout:
         from machine import WDT
 
         hw["wdt"] = WDT(timeout=timeout)
+        reset_note.stop_keep_fed()
+        hw["reset_note"].write(state=reset_note.RUNNING, wdt_ms=timeout)
+    # else: a watchdog left running from before a soft reset stays fed by
+    # boot.py's timer: it cannot be stopped, and the config wants it unguarded.
+
+
+def hand_over(hw, out):
+    """Ctrl-C gave the board to the REPL with the motor off: the watchdog
+    (which cannot be stopped) is fed by a timer from now on, so the REPL,
+    mpremote and tools/flash.sh have as long as they need."""
+    import reset_note
+
+    if hw.get("wdt") is None:
+        return
+    note = hw["reset_note"]
+    try:
+        note.write(state=reset_note.HANDED_OVER)
+        reset_note.keep_fed(hw["chip"], note.wdt_ms, note, hw["rtc"].rtc)
+    except Exception as e:  # the motor is off already; say why the REPL may reset
+        out.write("watchdog hand-over failed (%r): the board resets within %d ms\n"
+                  % (e, note.wdt_ms))
+        return
+    out.write("REPL: motor off, watchdog fed by a timer; Ctrl-D or reset starts the pump\n")
 
 
 def main(board_path=BOARD_FILE, clock=None, run_for_ms=None, out=None):
@@ -177,8 +238,11 @@ def main(board_path=BOARD_FILE, clock=None, run_for_ms=None, out=None):
     # The working folder is "/" on a board and the simulated flash on a host.
     cwd = os.getcwd()
     hw["fs"] = DeviceFs("" if cwd == "/" else cwd)
-    return app.run(board, hw, clock, run_for_ms=run_for_ms, out=out,
+    code = app.run(board, hw, clock, run_for_ms=run_for_ms, out=out,
                    make_watchdog=lambda enabled: build_watchdog(board, hw, enabled))
+    if code == app.INTERRUPTED:
+        hand_over(hw, out)
+    return code
 
 
 if __name__ == "__main__":

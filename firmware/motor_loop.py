@@ -30,6 +30,7 @@ import asyncio
 
 from micropython import const
 
+from drivers import ramp
 from drivers import stepper as st
 
 # While a move runs: how often to sample the force sensor (the HX711 gives
@@ -38,6 +39,11 @@ _MOVE_POLL_MS = const(100)
 # Longest sleep between turns, so the watchdog always hears from this task
 # well inside its deadline even when no step is due for a minute.
 _CHECKIN_MS = const(2000)
+# During a long bolus or prime, ask the engine for what fell due at least
+# this often: it takes a motor task silent for a record interval (5 min)
+# for a held one and drops the basal owed. Otherwise one plan per move, so
+# a stop's shortfall is taken back from the part it belongs to.
+_PLAN_EVERY_MS = const(60000)
 # After EN goes active, before the first STEP edge: covers the DRV8825's
 # 1.7 ms wake-up (boards tie nSLEEP to EN) and lets the rotor settle back
 # on its microstep from the detent it fell to.
@@ -67,6 +73,45 @@ def stream_rate_hz(s):
     stepper never runs ahead of the stream (s.rn / s.rd steps per ms)."""
     per_us = (1000 * s.rd + s.rn - 1) // s.rn
     return 1000000 / per_us
+
+
+def stream_plan(motor, due, lead_hz, t0_ms, next_ms, extra, stream_hz):
+    """Segments of a stream move that starts at t0_ms: the `due` steps the
+    engine has handed out go first at lead_hz, the last of them lasting
+    until next_ms (when the stream's next step falls due), then `extra`
+    stream steps at stream_hz. The hardware times the wait too, and no step
+    comes before the engine makes it due."""
+    segs = []
+    lead_us = 0
+    if due > 1:
+        segs = motor.segments(due - 1, lead_hz)
+        for count, rate in segs:
+            lead_us += count * ramp.period_us(rate)
+    floor_us = ramp.period_us(lead_hz if lead_hz < motor.max_rate_hz else motor.max_rate_hz)
+    gap_us = next_ms * 1000 - t0_ms * 1000 - lead_us
+    if gap_us < floor_us:
+        gap_us = floor_us  # that step is late already: no faster than the lead
+    segs.append((1, 1000000 / gap_us))
+    if extra:
+        segs += motor.segments(extra, stream_hz)
+    return segs
+
+
+def _limit_room(eng, now_ms, extra, per_us):
+    # A bolus meeting the 1 h / 24 h limits is cut by the engine as its
+    # steps fall due, basal first: give the stepper only what surely fits,
+    # keeping room for the most basal that can fall due during the move.
+    room_now = getattr(eng, "room_now", None)
+    if room_now is None:
+        return extra
+    room, _code = room_now(now_ms)
+    if extra <= room // 2:
+        return extra  # far from the limits (the common case): no more math
+    cap = eng.cap_basal if eng.cap_basal > eng.cap_temp_cmu // 100 else eng.cap_temp_cmu // 100
+    move_ms = extra * per_us // 1000 + _MOVE_POLL_MS
+    reserve = eng.units.mu_to_steps_up(cap * move_ms // 3600000 + 1) + 1
+    fit = room - reserve
+    return extra if extra < fit else (fit if fit > 0 else 0)
 
 
 class MotorLoop:
@@ -112,7 +157,9 @@ class MotorLoop:
         engine hears the command: the move is reconciled after it, in one
         plan, so the steps are taken back from the right part), "alarm"
         (an alarm's stop_delivery drops what is pending, so the move is
-        reconciled here, first). "cancel_bolus" stops only a stream."""
+        reconciled here, first), "config" (new limits may cut the bolus; one
+        that goes on is picked up again at once). "cancel_bolus" stops only
+        a stream."""
         kind = self._kind
         if kind == _IDLE:
             if why == "suspend":
@@ -127,11 +174,13 @@ class MotorLoop:
         if m.busy():
             m.stop()
         if why == "alarm" and not self._settled:
+            # Set first: the collect journals, and a failing journal raises
+            # storage_error, which comes back here.
+            self._settled = True
             now = self.clock.now_ms()
             self._collect(now)
             done = m.steps_done() if self._moved else 0
             self._settle(self.pump.engine, self._handed, done, self._direction)
-            self._settled = True
         m.hold(False)
         self.wake()
 
@@ -220,11 +269,7 @@ class MotorLoop:
         clock = self.clock
         occ = self.occlusion if direction > 0 else None
         s = _stream(eng) if direction > 0 else None
-        extra = 0
         if s is not None:
-            # The stream's steps not yet due: the stepper times them itself.
-            extra = s.total - s.out
-            rate_hz = stream_rate_hz(s)
             self._kind = _STREAM
         else:
             self._kind = _REWIND if direction < 0 else _BASAL
@@ -236,12 +281,20 @@ class MotorLoop:
                 motor.enable()
                 await clock.sleep_ms(_EN_WAKE_MS)
             if not (self._halted or self.blocked()):
-                motor.move(direction, steps + extra, rate_hz)
+                if s is not None:
+                    # The stream's steps not yet due: the stepper times them.
+                    now = clock.now_ms()
+                    hz = stream_rate_hz(s)
+                    extra = _limit_room(eng, now, s.total - s.out, ramp.period_us(hz))
+                    motor.move_segments(direction, stream_plan(
+                        motor, steps, rate_hz, now, s.next_ms(), extra, hz))
+                else:
+                    motor.move(direction, steps, rate_hz)
                 # After move(): releasing the hold of a stream before a
                 # basal move would drop EN just to raise it again.
                 motor.hold(self._kind != _BASAL)
                 self._moved = True
-                tripped = await self._watch(motor, occ, rate_hz)
+                tripped = await self._watch(motor, occ, rate_hz, s is not None)
             else:
                 tripped = None  # stopped while the driver woke: nothing moved
             if self._settled:
@@ -256,11 +309,16 @@ class MotorLoop:
         finally:
             self._kind = _IDLE
 
-    async def _watch(self, motor, occ, rate_hz):
+    async def _watch(self, motor, occ, rate_hz, stream):
         tripped = None
+        planned = self.clock.now_ms()
         while motor.busy():
             await self._sleep(_MOVE_POLL_MS)
-            self._checkin(self.clock.now_ms())
+            now = self.clock.now_ms()
+            self._checkin(now)
+            if stream and now - planned >= _PLAN_EVERY_MS and not self._halted:
+                planned = now
+                self._collect(now)
             if occ is not None and tripped is None:
                 tripped = occ.sample(rate_hz)
                 if tripped:
@@ -281,6 +339,7 @@ class MotorLoop:
             # Cannot happen while the stream period rounds up; if it ever
             # does, the record must not silently miss steps.
             eng.confirm(now, done)
+            self._settled = True
             self._stop(now, "motor_fault", "stepper issued %d, engine handed out %d"
                        % (done, handed))
             return
@@ -288,6 +347,7 @@ class MotorLoop:
             # The whole stream went out; the rest are basal (or extended)
             # steps that fell due meanwhile: issued next, EN still held.
             eng.confirm(now, done)
+            self._settled = True
             self._owed = handed - done
         else:
             self._settle(eng, handed, done, direction)
@@ -318,6 +378,9 @@ class MotorLoop:
             self._handed += n
 
     def _settle(self, eng, handed, done, direction):
+        # Exactly once per move: an alarm this raises (through _stop) calls
+        # halt("alarm"), which must not count the move again.
+        self._settled = True
         now = self.clock.now_ms()
         eng.confirm(now, done)
         if done < handed and direction > 0:

@@ -77,9 +77,9 @@ class Pump:
 
     def _storage_failed(self, now_ms, err):
         eng = self.engine
-        if self.motor is not None:
-            self.motor.halt("alarm")  # no step while the record cannot be kept
         try:
+            if self.motor is not None:
+                self.motor.halt("alarm")  # reconcile the move before its steps are dropped
             eng.stop_delivery(now_ms, "storage")
         except Exception:
             eng.halt_quietly()  # allocates nothing: works out of memory too
@@ -129,8 +129,9 @@ class Pump:
         """Check engine command `what` behind the same gates as doing it,
         without doing it: raises Rejected as the command would, returns the
         engine's preview (for example preview(now, "prime", 2000) before
-        asking for OK). Every command has one: bolus, temp_basal, suspend,
-        resume, prime, rewind, new_reservoir, select_profile, set_profile."""
+        asking for OK). Every command has one: bolus, cancel_bolus,
+        temp_basal, cancel_temp_basal, suspend, resume, prime, rewind,
+        new_reservoir, select_profile, set_profile."""
         eng = self._need_engine()
         if what in _MOTOR_COMMANDS:
             self._check_motor_allowed(what)
@@ -305,6 +306,8 @@ class Pump:
         saved = self.config_store.save(cfg)
         self.cfg = saved
         if self.engine is not None:
+            if self.motor is not None:
+                self.motor.halt("config")  # new limits may cut a bolus the stepper is running
             self.engine.apply_config(self.clock.now_ms(), saved)
             self.journal_events(self.clock.now_ms())  # a limit may have cut a bolus
         try:

@@ -62,3 +62,60 @@ class WallClock:
         y, mo, d = civil_from_days(days)
         weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
         self.rtc.datetime((y, mo, d, weekday, rest // 3600, rest // 60 % 60, rest % 60, 0))
+
+
+class KeptRTC:
+    """The board's RTC with what keeps its time beside it: an optional
+    battery-backed DS3231 (kept across power loss) and the reset note (kept
+    across a watchdog reset and machine.reset() on rp2). Reads come from the
+    board's RTC; a set goes to all of them. Same datetime() as machine.RTC,
+    so WallClock takes it unchanged."""
+
+    def __init__(self, rtc, backup=None, note=None):
+        self.rtc = rtc
+        self.backup = backup
+        self.note = note
+        self.backup_error = None
+
+    def datetime(self, dt=None):
+        if dt is None:
+            return self.rtc.datetime()
+        self.rtc.datetime(dt)
+        if self.backup is not None:
+            try:
+                self.backup.datetime(dt)
+            except OSError as e:  # the DS3231 fell off the bus: the board's RTC still has it
+                self.backup_error = e
+        if self.note is not None:
+            self.note.write(wall_s=WallClock(self.rtc).wall_s())
+
+
+def restore(rtc, backup=None, note_wall_s=None, note_first=False):
+    """At boot, before anything reads the time: if the board's RTC lost it
+    (an RP2040 after any hard reset, any board after power loss), set it
+    from the DS3231 or from the reset note (first when note_first: a
+    deliberate reset wrote it just before, from the host or the RTC).
+    Returns where the time came from: "rtc" (it was kept), "ds3231",
+    "note", or None (unknown)."""
+    here = WallClock(rtc)
+    if here.wall_s() is not None:
+        return "rtc"
+    from_note = note_wall_s if note_wall_s is not None and note_wall_s >= MIN_VALID_S else None
+    from_backup = None
+    if backup is not None and not (note_first and from_note is not None):
+        try:
+            from_backup = WallClock(backup).wall_s()
+        except OSError:
+            from_backup = None
+    if from_backup is not None:
+        here.set(from_backup)
+        return "ds3231"
+    if from_note is not None:
+        here.set(from_note)
+        if backup is not None:
+            try:
+                WallClock(backup).set(from_note)
+            except OSError:
+                pass
+        return "note"
+    return None

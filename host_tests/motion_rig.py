@@ -8,6 +8,7 @@ import sys
 
 import pio_sim
 from app_rig import boot
+from drivers.endstops import EndStops
 from fakes_hw import FakePin, StepperObserver, stepper_cfg
 from motor_loop import MotorLoop
 from testkit import run_async
@@ -23,7 +24,7 @@ class _Delay:
 
 
 class MotionRig:
-    def __init__(self, config=None, **cfg_over):
+    def __init__(self, config=None, empty_at=None, **cfg_over):
         sys.modules["rp2"] = pio_sim.RP2
         import drivers.stepper_rp2 as mod
 
@@ -34,13 +35,17 @@ class MotionRig:
         self.cfg = stepper_cfg(**cfg_over)
         self.step, self.dir, self.en = FakePin("step"), FakePin("dir"), FakePin("en", 1)
         delays = _Delay()
+        self.empty, self.home = FakePin("empty", 1), FakePin("home", 1)
+        self.stops = EndStops(self.empty, self.home, active_low=True)
         self.st = mod.PioStepper(self.step, self.dir, self.en, self.cfg, self.clock,
-                                 delay_us=delays)
-        self.sm = pio_sim.StateMachine.instances[-1]
+                                 endstops=self.stops, delay_us=delays)
+        self.sm = pio_sim.StateMachine.last
         delays.target = self.sm
-        self.obs = StepperObserver(self.step, self.dir, self.en, self.cfg, self.sm)
+        self.stops.attach(self.st, FakePin.IRQ_FALLING, hard=True)
+        self.obs = StepperObserver(self.step, self.dir, self.en, self.cfg, self.sm,
+                                   empty_pin=self.empty, home_pin=self.home, empty_at=empty_at)
         self.obs.keep_times = True
-        self.loop = MotorLoop(self.pump, self.st, self.clock)
+        self.loop = MotorLoop(self.pump, self.st, self.clock, endstops=self.stops)
         self.pump.motor = self.loop  # as app.build_tasks wires it
         self.en_changes = []  # (ms, level) of every EN change
         self.en.watch(lambda v: self.en_changes.append((self.clock.now_ms(), v)))

@@ -319,7 +319,7 @@ class StateMachine:
     FIFO, get() on an empty RX FIFO."""
 
     clock = None  # the virtual clock, set by the test rig
-    instances = []
+    last = None  # the newest machine (the backend makes its own): the rig picks it up
 
     def __init__(self, sm_id, prog, freq=None, sideset_base=None, **kw):
         self.sm_id = sm_id
@@ -339,7 +339,7 @@ class StateMachine:
         self.puts = 0
         if self.pin is not None:
             self.pin.value(0)  # sideset_init=OUT_LOW
-        StateMachine.instances.append(self)
+        StateMachine.last = self  # only the newest: a list would keep every rig alive
 
     # ---- time ----
     def cycle_ns(self, n):

@@ -30,6 +30,7 @@ class Rig:
         self.obs = StepperObserver(self.step, self.dir, self.en, cfg, us, empty_pin=self.empty,
                                    home_pin=self.home, empty_at=empty_at)
         self.loop = MotorLoop(self.pump, self.st, self.clock, endstops=self.stops)
+        self.pump.motor = self.loop  # as app.build_tasks wires it
 
     def run_until(self, end_ms, script=None):
         async def main():

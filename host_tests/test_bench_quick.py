@@ -13,8 +13,10 @@ import engine_runs  # noqa: E402
 
 KEYS = (
     "delivery.max_step_error", "delivery.basal_max_gap_s_1uph", "trumpet",
-    "sim.hours_per_s_cpython", "sim.hours_per_s_micropython", "memory.min_heap_kib",
-    "memory.peak_alloc_kib", "latency.button_to_event_ms_p99",
+    "sim.hours_per_s_cpython", "sim.hours_per_s_micropython",
+    "memory.boot_used_kib_32", "memory.peak_kib_32", "memory.growth_kib_per_day_32",
+    "memory.alloc_bytes_per_basal_turn", "boot.phantom_mu_per_reboot",
+    "latency.button_to_event_ms_p99",
     "latency.step_plan_jitter_ms_p99", "flash.journal_bytes_per_day", "faults.power_cuts",
     "faults.violations", "fuzz.console_lines", "fuzz.crashes",
 )

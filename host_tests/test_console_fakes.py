@@ -156,22 +156,22 @@ class FakeGates:
     paths the fake knows. The real checks run on the real Pump in
     test_console_gates.py."""
 
-    def check_prime(self, pump, amount_mu, what="prime"):
+    def check_prime(self, pump, now_ms, amount_mu):
         pass
 
-    def check_rewind(self, pump):
+    def check_rewind(self, pump, now_ms):
         pass
 
-    def check_resume(self, pump):
+    def check_resume(self, pump, now_ms):
         pass
 
     def check_temp(self, pump, now_ms, duration_min, percent=None, rate_mu_per_h=None):
         pass
 
-    def check_set_profile(self, pump, name, segments):
+    def check_set_profile(self, pump, now_ms, name, segments):
         pass
 
-    def check_select_profile(self, pump, name):
+    def check_select_profile(self, pump, now_ms, name):
         return True
 
     def cancel_temp_raises(self, pump, now_ms):

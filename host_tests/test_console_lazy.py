@@ -10,7 +10,7 @@ from console.shell import Console
 from testkit import run_async
 
 GROUPS = ("status", "bolus", "temp", "suspend", "reservoir", "profile", "history",
-          "alarms", "config", "time", "calibrate", "info", "help")
+          "alarms", "config", "time", "calibrate", "info", "help", "reset")
 
 
 def _forget_groups():

@@ -195,7 +195,7 @@ def test_temp_and_boluses_never_above_the_24h_limit():
     lim = {"max_per_24h_mu": 80000, "max_temp_basal_mu_per_h": 5000, "max_per_hour_mu": 15000,
            "max_bolus_mu": 10000, "max_basal_mu_per_h": 3000, "max_iob_mu": 20000}
     eng = make(lim, profiles={"low": [[0, 1000]]})
-    log = Log(10000)
+    log = Log(60000)
     t = 0
     eng.temp_basal(t, 900, rate_mu_per_h=5000)  # 75 U by itself, within the limit
     for k in range(6):

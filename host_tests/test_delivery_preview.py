@@ -22,6 +22,7 @@ def _states():
     priming.suspend(0)
     priming.new_reservoir(0, 5000)
     priming.prime(0, 1000)
+    plain.temp_basal(0, 30, percent=50)
     stopped = make(profile=[[0, 1000]])
     stopped.stop_delivery(0, "occlusion")
     for e in (plain, suspended, bolusing, rewound, priming, stopped):
@@ -33,7 +34,8 @@ CALLS = (
     ("bolus", (1000,), {}), ("bolus", (30000,), {}), ("bolus", (0, 1000, 45), {}),
     ("temp_basal", (60,), {"percent": 150}), ("temp_basal", (60,), {"rate_mu_per_h": 36000}),
     ("temp_basal", (1440,), {"rate_mu_per_h": 35000}), ("temp_basal", (20,), {"percent": 50}),
-    ("suspend", (), {}), ("resume", (), {}),
+    ("suspend", (), {}), ("resume", (), {}), ("cancel_bolus", (), {}),
+    ("cancel_temp_basal", (), {}),
     ("prime", (2000,), {}), ("prime", (50000,), {}), ("prime", (0,), {}),
     ("rewind", (), {}), ("new_reservoir", (0,), {}), ("new_reservoir", (100000,), {}),
     ("select_profile", ("p",), {}), ("select_profile", ("zz",), {}),

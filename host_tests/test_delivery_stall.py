@@ -13,7 +13,8 @@ WALL = 1700006400
 
 
 def make(rate_mu_per_h=2000):
-    lim = {"max_basal_mu_per_h": 35000, "max_per_hour_mu": 50000, "max_per_24h_mu": 250000}
+    lim = {"max_basal_mu_per_h": 35000, "max_per_hour_mu": 50000, "max_per_24h_mu": 250000,
+           "max_bolus_mu": 15000}
     cfg = {"limits": lim, "profiles": {"p": [[0, rate_mu_per_h]]}, "active_profile": "p"}
     eng = Engine(settings.validate(cfg), 0)
     eng.set_wall_clock(0, WALL)
@@ -78,3 +79,35 @@ def test_the_burst_bound_holds_at_the_top_basal_rate():
     t, _n = run(eng, 0, HOUR)
     d, burst, _hz, _wake = eng.plan(t + 12 * HOUR)
     assert interval_steps(eng, 10000) - 2 <= burst <= interval_steps(eng, 10000)
+
+
+def test_a_bolus_stream_timed_by_the_stepper_is_not_a_stall():
+    # The motor task hands a bolus to the stepper as one move and plans
+    # again when it ends: the basal owed meanwhile is not missed.
+    eng = make()
+    t, _n = run(eng, 0, 10 * MIN)
+    eng.bolus(t, 15000)  # 10 min at 1.5 U/min
+    eng.plan(t)
+    end = eng.active_bolus.now.end_ms()
+    eng.status(t + 4 * MIN)  # the screen asks meanwhile
+    d, n, _hz, _w = eng.plan(end)
+    assert "basal_missed" not in [k for k, _x in eng.pop_events()]
+    basal_due = eng.units.mu_to_steps(2000 * (end - t) // HOUR)
+    assert eng.basal_out >= eng.units.mu_to_steps(2000 * end // HOUR) - 2
+    assert basal_due > interval_steps(eng, 2000)  # more than one interval went out: owed, not a gap
+    # a stall after the stream counts from its end
+    d, n, _hz, _w = eng.plan(end + 30 * MIN)
+    assert "basal_missed" in [k for k, _x in eng.pop_events()]
+    assert eng.last_basal <= interval_steps(eng, 2000)
+
+
+def test_a_cancelled_stream_stops_excusing_the_wait():
+    eng = make()
+    t, _n = run(eng, 0, 10 * MIN)
+    eng.bolus(t, 15000)
+    eng.plan(t)
+    eng.cancel_bolus(t + MIN)
+    eng.pop_events()
+    d, n, _hz, _w = eng.plan(t + 20 * MIN)  # 19 min after the cancel
+    assert "basal_missed" in [k for k, _x in eng.pop_events()]
+    assert eng.last_basal <= interval_steps(eng, 2000)  # of n: the rest is the bolus's minute

@@ -15,7 +15,7 @@ from store.recovery import recover
 W0 = 1700000000
 BASAL_MU_PER_H = 800
 MAX_BASAL_MU_PER_H = 3000
-SEGMENT_BYTES = 2048  # small, so a 72 h run rotates the journal several times
+SEGMENT_BYTES = 4096  # small, so a 72 h run rotates the journal several times
 MAX_SEGMENTS = 4
 UNJOURNALED_MU = MAX_BASAL_MU_PER_H  # basal is journaled at most hourly
 CFG = settings.validate({})  # default profile: 800 mU/h all day

@@ -26,8 +26,9 @@ def _check_board_files(board, platform, other, tmp_path):
     stage = str(tmp_path / "stage")
     out, puts = _dry_run(board, stage)
     assert "/main.py" in puts and "/main.mpy" not in puts  # boots from source
+    assert "/boot.py" in puts and "/boot.mpy" not in puts  # EN inactive before main.py
     assert "/board.json" in puts and "/config.json" in puts
-    code = [p for p in puts if p not in ("/main.py", "/board.json", "/config.json")]
+    code = [p for p in puts if p not in ("/main.py", "/boot.py", "/board.json", "/config.json")]
     assert code and all(p.endswith(".mpy") for p in code), code
     assert not any("test" in p or "sim" in p.rsplit("/", 1)[-1] for p in puts), puts
     assert any(p.endswith("_" + platform + ".mpy") for p in puts)
@@ -35,7 +36,8 @@ def _check_board_files(board, platform, other, tmp_path):
     assert len(puts) == len(set(puts))
     # Every firmware module is there under its own path (no nesting, no gaps).
     want = flash_plan.firmware_files(platform)
-    assert sorted(p[1:] for p in code) == sorted(r[:-3] + ".mpy" for r in want if r != "main.py")
+    assert sorted(p[1:] for p in code) == sorted(r[:-3] + ".mpy" for r in want
+                                            if r not in ("main.py", "boot.py"))
     # The staged build holds exactly the plan, and the .mpy files are real.
     staged = sorted("/" + os.path.relpath(os.path.join(d, n), stage)
                     for d, _, names in os.walk(stage) for n in names)
@@ -238,3 +240,45 @@ def test_mpremote_probe_parses_the_board_or_says_it_is_not_micropython(tmp_path)
         assert "does not answer like a MicroPython board" in str(e)
     else:
         raise AssertionError("no FlashError")
+
+
+def test_flash_ends_with_the_host_time_and_a_deliberate_reset_note(tmp_path):
+    # What mpremote is asked to do: upload, then (a second connection, so the
+    # time is the reset's, not the upload's start) the FINISH exec and reset.
+    import time
+
+    log = tmp_path / "calls.txt"
+    exe = tmp_path / "mpremote"
+    exe.write_text("#!%s\nimport sys\nopen(%r, 'a').write(repr(sys.argv[1:]) + '\\n')\n"
+                   % (sys.executable, str(log)))
+    exe.chmod(0o755)
+    dev = flash_plan.MpremoteDevice(str(exe))
+    local = tmp_path / "x.mpy"
+    local.write_bytes(b"M")
+    dev.apply("/dev/ttyACM0", ["/ui"], [(str(local), "/ui/x.mpy")], [])
+    import ast
+
+    calls = [ast.literal_eval(line) for line in log.read_text().splitlines()]
+    assert len(calls) == 2
+    assert calls[0][-1] != "reset" and "cp" in calls[0]
+    assert calls[1][:3] == ["connect", "/dev/ttyACM0", "exec"] and calls[1][-2:] == ["+", "reset"]
+    sent = calls[1][3]
+    assert sent.startswith("import reset_note; reset_note.flash_finish(")
+    wall = int(sent.rsplit("(", 1)[1].rstrip(")"))
+    assert abs(wall - time.time()) < 5
+
+
+def test_the_probe_sets_the_board_clock_from_the_host(tmp_path):
+    import time
+
+    log = tmp_path / "calls.txt"
+    exe = tmp_path / "mpremote"
+    exe.write_text("#!%s\nimport sys\nopen(%r, 'a').write(sys.argv[-1])\n"
+                   "print(\"PLUNGER_PROBE ('micropython', (1, 28, 0), 2822, 'rp2', 1, 2, [])\")\n"
+                   % (sys.executable, str(log)))
+    exe.chmod(0o755)
+    flash_plan.MpremoteDevice(str(exe)).probe("/dev/ttyACM0")
+    code = log.read_text()
+    assert "machine.RTC().datetime(" in code
+    t = time.gmtime()
+    assert "(%d, %d, %d, %d, " % (t.tm_year, t.tm_mon, t.tm_mday, t.tm_wday) in code

@@ -35,7 +35,7 @@ class Rig(VirtualRig):
         self.delays = _Delay()
         self.st = mod.PioStepper(self.step, self.dir, self.en, self.cfg, self.clock,
                                  endstops=self.stops, delay_us=self.delays)
-        self.sm = StateMachine.instances[-1]
+        self.sm = StateMachine.last
         self.delays.target = self.sm
         self.stops.attach(self.st, FakePin.IRQ_FALLING, hard=True)
         self.obs = StepperObserver(self.step, self.dir, self.en, self.cfg, self.sm,

@@ -268,3 +268,31 @@ def test_at_120_columns_no_key_hint_is_cut_and_every_pixel_shows():
         for x in range(128):
             b = bits[art[y // 2][x // 2]] >> ((y & 1) * 2 + (x & 1)) & 1
             assert b == view.pixel(frame, x, y)
+
+
+def test_pumpctl_history_200_of_a_300_record_journal_arrives_whole(tmp_path):
+    # A journal of 300+ records, written by a headless run on a kept flash.
+    lines = []
+    for i in range(160):
+        lines.append("%02d:%02d:00 console temp 110%% 30m" % divmod(2 * i + 1, 60))
+        lines.append("%02d:%02d:02 press ok 2000" % divmod(2 * i + 1, 60))  # a temp waits for OK
+        lines.append("%02d:%02d:30 console temp cancel" % divmod(2 * i + 1, 60))
+    (tmp_path / "s.txt").write_text("\n".join(lines) + "\n")
+    flash = tmp_path / "flash"
+    res = _headless(tmp_path, "--hours", "5.5", "--script", str(tmp_path / "s.txt"),
+                    "--flash", str(flash))
+    assert res.returncode in (0, 3), res.stdout + res.stderr
+    link = link_mod.SimLink(headless=False, flash=str(flash), pty_link=str(tmp_path / "sim.pty"),
+                            wall=1780272000 + 6 * 3600)
+    try:
+        got = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "pumpctl"), "--port",
+                              link.pty_path, "--timeout", "30", "--json", "history", "200"],
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        link.stop()
+    assert got.returncode == 0, got.stdout[-500:] + got.stderr
+    import json
+
+    records = json.loads(got.stdout)
+    records = records.get("records", records) if isinstance(records, dict) else records
+    assert len(records) == 200, len(records)

@@ -55,6 +55,26 @@ def test_steps_move_the_plunger_only_while_enabled():
     assert len([e for e in events if e[0] == "violation"]) == 3
 
 
+def test_after_a_reset_dir_low_retracts_even_if_it_was_high_before():
+    # Found by the safety run: a push left DIR high, a power cut, then a
+    # rewind wrote DIR 0 to a fresh pin. machine.py forgets the levels on a
+    # reboot, so that write is no edge; the world must not keep the old DIR.
+    w, now, events = _world()
+    step, dirp, en = _motor()
+    en.value(0)
+    dirp.value(1)
+    _pulses(step, 30)
+    assert w.pos_steps == 30
+    machine.detach()
+    w.reboot()
+    machine.attach(w)
+    step, dirp, en = _motor()
+    en.value(0)
+    dirp.value(0)
+    _pulses(step, 10)
+    assert w.pos_steps == 20 and w.delivered_steps == 30
+
+
 def test_end_stops_follow_the_plunger_with_board_polarity():
     w, now, events = _world()
     es = BOARD["endstops"]

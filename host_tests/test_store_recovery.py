@@ -154,8 +154,8 @@ def test_recover_raises_alarms_and_settles_the_uncertain_bolus_once():
     assert not am.delivery_blocked()
 
 
-def test_recorder_writes_basal_at_most_hourly_and_before_rate_changes():
-    from store.recorder import Recorder
+def test_recorder_writes_basal_once_an_interval_and_before_rate_changes():
+    from store.recorder import BASAL_RECORD_MS, Recorder
 
     flash = FakeFlash()
     am = AlarmManager(flash)
@@ -168,9 +168,18 @@ def test_recorder_writes_basal_at_most_hourly_and_before_rate_changes():
     rec.record(181 * 60000, "suspend", {})
     kinds = []
     total = 0
+    at = []
     for rec_ in Journal(flash).read().records:
         kinds.append(rec_[3])
         if rec_[3] == "basal":
             total += rec_[4]["mu"]
-    assert kinds == ["checkpoint", "boot", "basal", "basal", "basal", "suspend"]
+            at.append(rec_[2])
+    every = BASAL_RECORD_MS // 60000
+    assert kinds == ["checkpoint", "boot"] + ["basal"] * len(at) + ["suspend"]
+    assert 180 // every <= len(at) <= 180 // every + 1
+    # Never two records closer than the interval, except the one the
+    # suspend settles; never a gap longer than the interval.
+    for i in range(1, len(at) - 1):
+        assert at[i] - at[i - 1] == BASAL_RECORD_MS
+    assert at[-1] == 181 * 60000
     assert total == 180 * 13  # nothing lost at the suspend

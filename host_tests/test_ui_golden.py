@@ -53,6 +53,24 @@ def test_alarm():
     check("alarm")
 
 
+def test_status_with_the_longest_values_cuts_nothing():
+    # 999.999 U reservoir (1249 h: days), a 25 U extended bolus, a temp by
+    # rate, the longest alarm name with two more behind it.
+    check("status_longest")
+
+
+def test_longest_alarm_text_wraps_between_words_high_priority_on_top():
+    check("alarm_longest")
+
+
+def test_console_prompt_wraps_between_words():
+    check("console_prompt")
+
+
+def test_a_press_that_only_wakes_the_screen_says_so():
+    check("woken")
+
+
 def test_every_scene_has_a_golden():
     import os
 

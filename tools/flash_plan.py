@@ -15,7 +15,12 @@
    delivery.settings.DEFAULTS only if the board has none (--reset-config
    replaces it). Removes .py/.mpy files of ours that the plan does not have
    (stale twins such as app.py beside app.mpy, modules since deleted).
-4. Resets the board; --console then opens its REPL/console.
+4. Sets the board's clock from the host (UTC) and leaves a note that the
+   reset coming is deliberate (tools/flash_plan.py FINISH), resets the board;
+   --console then opens its REPL/console. Every mpremote connection sends
+   Ctrl-C: the pump hands over to the REPL with the motor off and a timer
+   feeding the watchdog, and boot.py keeps feeding it after mpremote's soft
+   reset, so the upload is never cut by a watchdog reset.
 
 --dry-run builds and prints the plan without a board.
 """
@@ -35,7 +40,13 @@ BACKEND_SUFFIX = {"rp2": "_rp2.py", "esp32": "_esp32.py"}
 USB_VIDS = {"2e8a": "Raspberry Pi", "303a": "Espressif", "10c4": "Silicon Labs CP210x",
             "1a86": "WCH CH340", "0403": "FTDI", "f055": "MicroPython"}
 SPACE_MARGIN = 16 * 1024  # littlefs needs some blocks free to stay healthy
-BOOT_SOURCE = ("main.py",)  # stays .py: MicroPython runs /main.py at boot
+BOOT_SOURCE = ("main.py", "boot.py")  # stay .py: MicroPython runs /boot.py and /main.py
+# The last exec before mpremote's `reset`, with the host's time (UTC seconds)
+# filled in just before it is sent: it sets the board's RTC and writes the
+# reset note (DELIBERATE + the time), so the pump boots with no watchdog
+# alarm and with the time of day, on an RP2040 too, whose RTC a reset wipes.
+# host_tests/board_life.py runs this very line on the simulated board.
+FINISH = "import reset_note; reset_note.flash_finish(%d)"
 
 
 class FlashError(Exception):
@@ -171,10 +182,29 @@ def remote_dirs(uploads):
     return sorted(dirs, key=lambda d: (d.count("/"), d))
 
 
+def host_wall_s():
+    import time
+
+    return int(time.time())
+
+
+def rtc_tuple(wall_s):
+    """machine.RTC.datetime() tuple (UTC, weekday 0 = Monday) for wall_s."""
+    import time
+
+    t = time.gmtime(wall_s)
+    return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_wday, t.tm_hour, t.tm_min, t.tm_sec, 0)
+
+
 # ---- the board, through mpremote ---------------------------------------------------
 
 _PROBE = r"""
 import sys, os
+try:
+    import machine
+    machine.RTC().datetime(%r)  # the host's time (UTC), set at every connection
+except Exception:
+    pass
 def walk(d, out):
     for e in os.ilistdir(d):
         p = (d.rstrip('/') + '/' + e[0])
@@ -215,7 +245,8 @@ class MpremoteDevice:
         return ports
 
     def probe(self, port):
-        res = self._run(["connect", port, "exec", _PROBE], timeout=60)
+        res = self._run(["connect", port, "exec", _PROBE % (rtc_tuple(host_wall_s()),)],
+                        timeout=60)
         for line in res.stdout.splitlines():
             if line.startswith("PLUNGER_PROBE "):
                 import ast
@@ -238,10 +269,16 @@ class MpremoteDevice:
             cmd += ["exec", code, "+"]
         for local, remote in puts:
             cmd += ["cp", local, ":" + remote, "+"]
-        cmd += ["reset"]
-        res = self._run(cmd, timeout=600)
+        res = self._run(cmd[:-1], timeout=600)
         if res.returncode != 0:
             raise FlashError("upload failed: %s" % (res.stderr or res.stdout).strip()[-500:])
+        # A second connection, so the time sent is the time of the reset,
+        # not of the start of a 40 s upload.
+        res = self._run(["connect", port, "exec", FINISH % host_wall_s(), "+", "reset"],
+                        timeout=60)
+        if res.returncode != 0:
+            raise FlashError("files are on the board, but the final reset failed: %s"
+                             % (res.stderr or res.stdout).strip()[-500:])
 
     def console(self, port):
         os.execv(self.mpremote, [self.mpremote, "connect", port, "repl"])

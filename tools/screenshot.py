@@ -237,8 +237,56 @@ def _alarm(ui):
     ui.tick(0)
 
 
+def _status_longest(ui):
+    # The widest values the status screen must hold whole: a full 999.999 U
+    # reservoir at a slow rate, a 25 U extended bolus half way, a temp basal
+    # by rate, and the longest alarm name with others behind it.
+    st = ui.pump.st
+    st["reservoir_mu"] = 999999
+    st["hours_left"] = 1249
+    st["iob_mu"] = 24999
+    st["temp"] = {"rate_mu_per_h": 12345, "ends_ms": 0, "left_min": 1439}
+    st["bolus"] = {"kind": "extended", "requested_mu": 25000, "delivered_mu": 12345,
+                   "extended_left_mu": 12655, "ends_ms": 0}
+    ui.pump.alarm_list.extend([
+        {"id": "uncertain_delivery", "priority": "high", "text": "x", "acked": False},
+        {"id": "low_battery", "priority": "medium", "text": "x", "acked": False},
+        {"id": "no_time", "priority": "low", "text": "x", "acked": False}])
+    ui.tick(0)
+    ui.home()  # the popups left: the banner stays
+
+
+def _alarm_longest(ui):
+    # The longest alarm text the firmware stores (120 characters), and the
+    # high-priority one on top although a low one was raised after it.
+    ui.pump.alarm_list.extend([
+        {"id": "uncertain_delivery", "priority": "high", "acked": False,
+         "text": "bolus 25.000 U started at 14:05 and never finished before the reset: "
+                 "counted in full; check the line and the syringe"[:120]},
+        {"id": "no_time", "priority": "low", "acked": False,
+         "text": "clock not set: no scheduled basal until `time set`"}])
+    ui.tick(0)
+
+
+def _console_prompt(ui):
+    from app import _wrap
+
+    ui.request_confirm("Console asks", _wrap("bolus 0.250 U now and 2.000 U over 2:00, "
+                                             "no calculator"), lambda *_a: None)
+
+
+def _woken(ui):
+    ui.tick(60000)  # a minute alone: the screen sleeps
+    ui.handle("ok", "down", 61000)
+    ui.handle("ok", "short", 61000)
+
+
 SCENES = {
     "status": _status,
+    "status_longest": _status_longest,
+    "alarm_longest": _alarm_longest,
+    "console_prompt": _console_prompt,
+    "woken": _woken,
     "status_temp_alarm": _status_temp_alarm,
     "menu": _menu,
     "menu_bolus": _menu_bolus,
@@ -255,7 +303,7 @@ def render_scene(name):
     """The 1024-byte MONO_VLSB framebuffer of one scene."""
     ui = new_ui(confirm_hold_ms=0 if name in _NO_CONFIRM else 1500)
     SCENES[name](ui)
-    now = 750 if name == "confirm_bolus" else 0
+    now = {"confirm_bolus": 750, "woken": 61000}.get(name, 0)
     ui.render(now)
     return ui.fb._buf if hasattr(ui.fb, "_buf") else _buffer_of(ui.fb)
 

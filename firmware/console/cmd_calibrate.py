@@ -6,6 +6,7 @@
 # each step pushes, which can raise what is delivered.
 
 from console import parse
+from delivery.errors import Rejected
 from console.parse import Usage, format_mu
 from console.reply import Pending, ok
 from console.words import nargs
@@ -32,7 +33,13 @@ def run(c, cmd, args):
     amount = parse.units_mu(args[0], "calibration amount")
     if amount < 10000:
         raise Usage("dispense at least 10 U (0.1 mL) so the scale can resolve it")
-    c.gates.check_prime(c.facade, amount, "calibrate")  # suspended, within the prime ceiling
+    try:
+        c.gates.check_prime(c.facade, c.now_ms(), amount)  # suspended, within the prime ceiling
+    except Rejected as e:
+        if e.code != "not_suspended":
+            raise
+        raise Rejected("not_suspended", "calibrate dispenses like a prime, only while "
+                       "suspended: type suspend first")
 
     def go():
         res = c.facade.prime(c.now_ms(), amount)  # into a cup: not delivered to anyone

@@ -32,6 +32,7 @@ HELP = {
     "log": ("log [level] [debug|info|warn|error]", "which log lines the console shows"),
     "json": ("json on|off", "JSON-lines replies for scripts (or start one line with !)"),
     "help": ("help [COMMAND]", "this list, or one command"),
+    "reset": ("reset", "restart the board on purpose (no watchdog alarm; the time is kept)"),
 }
 
 

@@ -31,7 +31,7 @@ def run(c, cmd, args):
             res = c.facade.select_profile(c.now_ms(), pname)
             return ok("profile", res, "profile %s selected" % pname)
 
-        if c.gates.check_select_profile(c.facade, pname):  # another profile: may raise basal
+        if c.gates.check_select_profile(c.facade, c.now_ms(), pname):  # another profile: may raise basal
             return Pending("profile", "switch basal to profile %s" % pname, select)
         return select()
     if sub == "edit":
@@ -39,7 +39,7 @@ def run(c, cmd, args):
             raise Usage("usage: profile edit NAME 00:00=0.8 06:00=1.2 ...")
         pname = name(args[1], "profile name")
         segs = segments(args[2:])
-        c.gates.check_set_profile(c.facade, pname, segs)
+        c.gates.check_set_profile(c.facade, c.now_ms(), pname, segs)
 
         def save():
             res = c.facade.set_profile(c.now_ms(), pname, segs)

@@ -14,7 +14,7 @@ def run(c, cmd, args):
         return _prime(c, args)
     if cmd == "rewind":
         nargs(args, 0, 0, "rewind")
-        c.gates.check_rewind(c.facade)  # refused before the OK prompt
+        c.gates.check_rewind(c.facade, c.now_ms())  # refused before the OK prompt
 
         def go():
             return ok("rewind", c.facade.rewind(c.now_ms()), "rewinding to home")
@@ -31,7 +31,7 @@ def _prime(c, args):
     amount = parse.units_mu(args[0], "prime amount")
     if amount == 0:
         raise Usage("prime of 0 U: nothing to do")
-    c.gates.check_prime(c.facade, amount)  # refused before the OK prompt
+    c.gates.check_prime(c.facade, c.now_ms(), amount)  # refused before the OK prompt
     what = "prime %s U (fills the line; not counted as delivered)" % format_mu(amount)
 
     def go():

@@ -9,7 +9,7 @@ def run(c, cmd, args):
     if cmd == "suspend":
         return ok("suspend", c.facade.suspend(c.now_ms()), "delivery suspended")
 
-    c.gates.check_resume(c.facade)  # refused before the OK prompt
+    c.gates.check_resume(c.facade, c.now_ms())  # refused before the OK prompt
 
     def go():
         return ok("resume", c.facade.resume(c.now_ms()), "delivery resumed")

@@ -34,9 +34,9 @@ _STRING_INTRO = b"PX]^_"  # ESC P (DCS), X (SOS), ] (OSC), ^ (PM), _ (APC)
 # Escape-sequence states (ECMA-48). Terminals send CSI (ESC [ ... final) for
 # arrows and function keys, SS3 (ESC O x) for keypad keys in application
 # mode, and rarely a string (OSC ESC ], DCS ESC P ...) ended by BEL or ESC \.
-# All are swallowed, bounded in length. A C0 control byte (CR, LF, Ctrl-C...) inside a sequence
-# ends the sequence and then does what it always does, so ESC [ CR status
-# gives an empty line, then `status`.
+# All are swallowed, bounded in length. A C0 control byte (CR, LF, Ctrl-C...)
+# inside a sequence ends the sequence and then does what it always does, so
+# ESC [ CR status gives an empty line, then `status`.
 _PLAIN = const(0)
 _ESC_SEEN = const(1)
 _CSI = const(2)

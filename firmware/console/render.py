@@ -10,6 +10,8 @@ def _rate(mu_per_h):
 
 def status(s, confirm_required):
     lines = ["state      %s" % s.get("state"), "profile    %s" % s.get("profile")]
+    if s.get("why"):  # what really holds delivery (Pump.status), in one sentence
+        lines.insert(1, "why        %s" % s["why"])
     lines.append("basal      %s (scheduled %s)" % (_rate(s.get("basal_mu_per_h")),
                                                    _rate(s.get("scheduled_mu_per_h"))))
     t = s.get("temp")

@@ -34,6 +34,7 @@ GROUPS = {
     "profile": "profile", "history": "history", "alarms": "alarms", "ack": "alarms",
     "config": "config", "time": "time", "calibrate": "calibrate",
     "version": "info", "board": "info", "log": "info", "json": "info", "help": "help",
+    "reset": "reset",
 }
 _DROP_AFTER_USE = ("help",)
 
@@ -50,11 +51,9 @@ def group(name):
 
 def drop(name):
     """Forget a group module so the GC can free it (it loads again if used)."""
-    full = "console.cmd_" + name
-    if sys.modules.pop(full, None) is not None:
-        pkg = sys.modules.get("console")
-        if pkg is not None and hasattr(pkg, "cmd_" + name):
-            delattr(pkg, "cmd_" + name)
+    from lazy import drop as forget
+
+    forget("console.cmd_" + name)
 
 
 def _stop_app():

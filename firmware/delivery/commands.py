@@ -97,17 +97,22 @@ class Commands:
         b = bolus_mod.Bolus(now_ms, d["now_mu"], d["extended_mu"], d["duration_min"], self.cfg,
                             self.units)
         self.active_bolus = b
+        if b.now.total:
+            self._busy(b.now.end_ms())
         self.events.append(("bolus_start", {"at_ms": now_ms, "kind": b.kind,
                                             "now_mu": d["now_mu"], "extended_mu": d["extended_mu"],
                                             "duration_min": d["duration_min"],
                                             "steps": d["steps"]}))
         return d
 
+    def preview_cancel_bolus(self, now_ms):
+        if self.active_bolus is None:
+            raise Rejected("no_bolus", "no bolus is running")
+
     def cancel_bolus(self, now_ms):
         """Stop the bolus now. -> {"delivered_mu", "cancelled_mu", "steps"}:
         exactly the steps handed out so far; none follow."""
-        if self.active_bolus is None:
-            raise Rejected("no_bolus", "no bolus is running")
+        self.preview_cancel_bolus(now_ms)
         self._sync(now_ms)
         if self.active_bolus is None:  # its last step fell due at now_ms
             d = self.last_bolus
@@ -169,9 +174,12 @@ class Commands:
         self.events.append(("temp_start", ev))
         return d
 
-    def cancel_temp_basal(self, now_ms):
+    def preview_cancel_temp_basal(self, now_ms):
         if self.temp is None or self.temp.end_ms <= now_ms:
             raise Rejected("no_temp", "no temp basal is running")
+
+    def cancel_temp_basal(self, now_ms):
+        self.preview_cancel_temp_basal(now_ms)
         self._sync(now_ms)
         self._end_temp(now_ms, "cancelled")
         return {"ended_ms": now_ms}
@@ -269,6 +277,7 @@ class Commands:
         self.prime_stream = bolus_mod.at_rate(now_ms, steps,
                                               self.cfg["delivery"]["prime_rate_mu_per_min"],
                                               self.units)
+        self._busy(self.prime_stream.end_ms())
         self.events.append(("prime", {"at_ms": now_ms, "amount_mu": amount_mu, "steps": steps}))
         return {"amount_mu": amount_mu, "steps": steps}
 

@@ -77,6 +77,7 @@ class Engine(Commands, Reports, Guard):
         self.cap_basal = limits.limit(cfg, "max_basal_mu_per_h")
         self.cap_temp_cmu = limits.limit(cfg, "max_temp_basal_mu_per_h") * 100
         self.room = 0  # recount the 1 h / 24 h room before the next step
+        self.recount_ms = 0
 
     def _reset_runtime(self, now_ms):
         self.mode = "delivering"  # or "suspended", "stopped"
@@ -99,8 +100,11 @@ class Engine(Commands, Reports, Guard):
         # The motor task's last plan() (see guard._drop_missed); before the
         # first one there is no motor task to be late.
         self.plan_ms = None
+        self.busy_until = 0  # end of the bolus or prime stream the stepper times
         self.record = DeliveryRecord()
         self.room = 0  # steps that surely fit the 1 h and 24 h limits (see _fit)
+        self.recount_ms = 0  # while a window is full: when to count its room again
+        self.room_code = None  # the limit that filled it
         self.capped = None  # the window limit holding basal back, if any
         self.capped_steps = 0  # basal steps it held back so far
         self._invalidate()
@@ -187,7 +191,7 @@ class Engine(Commands, Reports, Guard):
         # this first, so a change at now_ms never loses or adds a due step.
         self._advance(now_ms)
         new_basal = self.basal.due - self.basal_out
-        if self.plan_ms is not None and now_ms - self.plan_ms > BUCKET_MS:
+        if self.plan_ms is not None and now_ms - self.plan_ms > BUCKET_MS and self._held(now_ms):
             new_basal = 0  # the motor task is held: owed, not handed out (_drop_missed)
         b = self.active_bolus
         p = self.prime_stream
@@ -244,6 +248,8 @@ class Engine(Commands, Reports, Guard):
             self._end_temp(now_ms, "stopped")
         self.prime_stream = None
         self.rewind_left = 0
+        if self.busy_until > now_ms:
+            self.busy_until = now_ms
 
     def plan(self, now_ms):
         """-> (direction, steps, rate_hz, wake_ms): steps due by now_ms not yet
@@ -251,7 +257,7 @@ class Engine(Commands, Reports, Guard):
         and when to call again: the exact ms the next step falls due, a rate
         change, or at most 60 s. Forward and reverse steps never mix: pending
         forward steps go first and wake_ms is then now_ms."""
-        if self.plan_ms is not None and now_ms - self.plan_ms > BUCKET_MS:
+        if self.plan_ms is not None and now_ms - self.plan_ms > BUCKET_MS and self._held(now_ms):
             self._drop_missed(now_ms)
         self.plan_ms = now_ms
         self._sync(now_ms)
@@ -271,8 +277,8 @@ class Engine(Commands, Reports, Guard):
         self.pending_ext = 0
         if self.rewind_left:
             return 1, n, _CATCHUP_HZ, now_ms
-        wake, hz = self._next_wake(now_ms)
-        return 1, n, hz, wake
+        wake = self._next_wake(now_ms)
+        return 1, n, self._wake_hz, wake
 
     def _next_wake(self, now_ms):
         rate = self._rate(now_ms)
@@ -300,7 +306,10 @@ class Engine(Commands, Reports, Guard):
                 wake = nx if nx < wake else wake
         if wake > now_ms + _IDLE_MS:
             wake = now_ms + _IDLE_MS
-        return wake, hz if hz > _CATCHUP_HZ else _CATCHUP_HZ
+        # The pace goes in an attribute, not a tuple: plan() runs before
+        # every step and should allocate as little as it can.
+        self._wake_hz = hz if hz > _CATCHUP_HZ else _CATCHUP_HZ
+        return wake
 
     def confirm(self, now_ms, steps):
         """Steps the stepper actually issued since the last confirm."""
@@ -326,6 +335,8 @@ class Engine(Commands, Reports, Guard):
     def _end_bolus(self, at_ms, cancelled):
         b = self.active_bolus
         self.active_bolus = None
+        if self.busy_until > at_ms:
+            self.busy_until = at_ms  # its stream stopped here
         steps = b.steps_out()
         d = {"at_ms": at_ms, "kind": b.kind, "requested_mu": b.now_mu + b.extended_mu,
              "delivered_mu": self.units.steps_to_mu(steps), "steps": steps,

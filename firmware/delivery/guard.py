@@ -15,7 +15,9 @@
 #   basal owed from before the last interval is dropped, never handed out
 #   as a burst ("basal_missed" event). At most one interval's worth at the
 #   basal rate goes out at once; while the motor task is held, commands and
-#   status() leave basal owed rather than queueing it for the motor.
+#   status() leave basal owed rather than queueing it for the motor. A bolus
+#   or prime stream that the stepper times by itself is not a hold: the gap
+#   counts from the later of the last plan() and the stream's end.
 #
 # Counting the record costs a loop over its buckets, so it is done only when
 # the steps due do not fit in self.room: the room counted last time, minus
@@ -54,8 +56,13 @@ class Guard:
     def _fit(self, now_ms, basal, now, ext):
         # The steps due do not fit the room counted before: count again, and
         # if they still do not fit, give basal first, then the bolus, and
-        # hold back the rest.
-        room, code = self.room_now(now_ms)
+        # hold back the rest. A full window only frees room when its oldest
+        # bucket leaves it, at a bucket boundary (both windows are whole
+        # buckets long): until then the room left is not counted again.
+        if now_ms < self.recount_ms:
+            room, code = self.room, self.room_code
+        else:
+            room, code = self.room_now(now_ms)
         self.room = room
         if basal + now + ext <= room:
             if self.capped is not None:
@@ -65,6 +72,8 @@ class Guard:
                 self.capped = None
                 self.capped_steps = 0
             return basal, now, ext
+        self.recount_ms = (now_ms // BUCKET_MS + 1) * BUCKET_MS
+        self.room_code = code
         give = basal if basal < room else room
         room -= give
         held = basal - give
@@ -124,10 +133,33 @@ class Guard:
         cut = now_ms - BUCKET_MS
         if self.t_ms < cut:
             self._advance(cut)
+        k = self.pending_basal  # handed out by syncs just after the last plan
+        if k:
+            self.record.take_back_basal(self.plan_ms, k)
+            self.basal_out -= k
+            self.pending -= k
+            self.pending_basal = 0
+            self.steps_commanded -= k
+            if self.reservoir_steps is not None:
+                self.reservoir_steps += k
+            if self.position_steps is not None:
+                self.position_steps -= k
         owed = self.basal.due - self.basal_out
         self.basal.rem = 0  # the part-step owed goes too: no more than the interval
         if owed > 0:
             self.basal.due = self.basal_out
             self.events.append(("basal_missed", {
-                "at_ms": now_ms, "since_ms": self.plan_ms, "steps": owed,
+                "at_ms": now_ms, "since_ms": self.plan_ms if self.plan_ms > self.busy_until
+                else self.busy_until, "steps": owed,
                 "mu": self.units.steps_to_mu(owed)}))
+
+    def _busy(self, end_ms):
+        # A stream the stepper times until end_ms: the motor task may plan
+        # again only after it, and is not held meanwhile.
+        if end_ms > self.busy_until:
+            self.busy_until = end_ms
+
+    def _held(self, now_ms):
+        # No plan() for over an interval (checked by the caller) and no
+        # stream ran within the last interval either.
+        return now_ms - self.busy_until > BUCKET_MS

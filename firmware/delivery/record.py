@@ -17,11 +17,14 @@ class DeliveryRecord:
         self.ids = [None] * _SLOTS  # bucket number held by each slot
         self.total = [0] * _SLOTS  # steps delivered to the body (basal + bolus)
         self.bolus = [0] * _SLOTS  # of which bolus steps (for insulin on board)
+        self._last = -1  # the newest bucket written
 
     def add(self, at_ms, steps, is_bolus):
         if steps == 0:
             return
         b = at_ms // BUCKET_MS
+        if b > self._last:
+            self._last = b
         i = b % _SLOTS
         if self.ids[i] != b:
             self.ids[i] = b
@@ -36,6 +39,20 @@ class DeliveryRecord:
         self.add(at_ms, -total_steps, False)
         b = at_ms // BUCKET_MS % _SLOTS
         self.bolus[b] -= bolus_steps
+
+    def take_back_basal(self, from_ms, steps):
+        """Remove basal steps recorded at or after from_ms, never issued,
+        earliest bucket first: taken from too early a bucket, a window can
+        only count more than the truth, never less."""
+        b = from_ms // BUCKET_MS
+        while steps > 0 and b <= self._last:
+            i = b % _SLOTS
+            if self.ids[i] == b:
+                x = self.total[i] - self.bolus[i]
+                x = x if x < steps else steps
+                self.total[i] -= x
+                steps -= x
+            b += 1
 
     def rescale(self, old_units, num, den):
         """The microstep changed size (mechanics, calibration): restate every

@@ -159,6 +159,7 @@ class Reports:
             self.record.rescale(self.units, num, den)
             self.capped_steps = 0
             self.room = 0
+            self.recount_ms = 0
             self.units = mechanics.Units(num, den)
             self.mu_per_step = den / num
             self.travel_steps = mechanics.travel_steps(cfg["mechanics"], self.drive[0],

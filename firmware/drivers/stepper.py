@@ -5,6 +5,7 @@
 #   st.enable(); st.disable(); st.enabled()
 #   st.hold(True)   # keep EN on between moves (a bolus and its trailing steps)
 #   st.move(direction, steps, rate_hz)  # returns at once, runs in background
+#   st.move_segments(direction, [(count, rate_hz), ...])  # a plan made by the caller
 #   st.busy(); st.steps_done(); st.stop(); st.end_reason()
 #
 # Safety rules this file owns: EN is inactive at construction, when idle
@@ -59,6 +60,7 @@ class StepperBase:
         self._en_on = 0 if cfg["en_active_low"] else 1
         self._invert_dir = cfg["invert_dir"]
         self._max_rate_hz = cfg["max_rate_hz"]
+        self.max_rate_hz = self._max_rate_hz
         self._start_rate_hz = cfg["start_rate_hz"]
         self._accel_hz_per_s = cfg["accel_hz_per_s"]
         self._pulse_us = cfg["pulse_us"]
@@ -117,12 +119,25 @@ class StepperBase:
                              self._max_rate_hz)
 
     def move(self, direction, steps, rate_hz):
+        if steps < 0 or rate_hz <= 0:
+            raise ValueError("steps must be >= 0 and rate_hz > 0")
+        self.move_segments(direction, self.segments(steps, rate_hz) if steps else ())
+
+    def move_segments(self, direction, segs):
+        """One move from a ready (count, rate_hz) plan, for callers that
+        shape it themselves (the motor task phase-locks a bolus this way).
+        Every rate is capped at max_rate_hz; nothing is checked for a ramp."""
         if self._busy:
             raise RuntimeError("stepper busy: stop() the current move first")
         if direction not in (1, -1):
             raise ValueError("direction must be +1 or -1")
-        if steps < 0 or rate_hz <= 0:
-            raise ValueError("steps must be >= 0 and rate_hz > 0")
+        steps = 0
+        for count, rate in segs:
+            if count < 0 or rate <= 0:
+                raise ValueError("segments need count >= 0 and rate_hz > 0")
+            if rate > self._max_rate_hz:
+                raise ValueError("segment rate %s above max_rate_hz" % (rate,))
+            steps += count
         self._done = 0
         self._reason = None
         self._direction = direction
@@ -138,7 +153,7 @@ class StepperBase:
         self.enable()
         self._set_dir(direction)
         self._busy = True
-        self._start(direction, self.segments(steps, rate_hz))
+        self._start(direction, segs)
 
     def stop(self):
         if self._busy:

@@ -5,7 +5,12 @@
 
 from micropython import const
 
-BASAL_RECORD_MS = const(3600000)
+# Basal delivered is journaled at least this often while it runs, so a reset
+# loses at most this long of basal from the journal (recovery counts it back
+# at the rate that was in force, store/recovery.py). 9 minutes: at most 160
+# records a day, and at 0.8 U/h what a reset can miss (120 mU plus the steps
+# that straddle the ends) stays under the basal of 10 minutes (134 mU).
+BASAL_RECORD_MS = const(540000)
 
 
 class Recorder:
@@ -24,7 +29,7 @@ class Recorder:
 
     def record(self, now_ms, kind, data):
         wall_s = self.wall()
-        if kind in ("bolus_start", "temp_start", "temp_end", "suspend"):
+        if kind in ("bolus_start", "temp_start", "temp_end", "suspend", "stop"):
             # Settle basal before a rate change, so each basal record covers
             # one rate.
             self.flush_basal(now_ms)

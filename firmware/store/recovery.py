@@ -15,6 +15,7 @@ class Recovery:
         self.report = None  # journal ReadReport
         self.uncertain_mu = 0
         self.fold = None  # the JournalState, kept up to date by the Recorder
+        self.unjournaled_mu = 0  # basal counted as delivered since the last record
 
 
 def _wall_at(js, boot, now_ms, wall_s):
@@ -43,7 +44,45 @@ def _age_ms(js, boot, now_ms, wall_s, boot_now_ms, wall_now):
     return age, False
 
 
-def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0):
+def missing_basal_mu(js, basal, wall_s):
+    """The most basal that can have run after the last record that settled
+    the basal total (the Recorder writes one at least every
+    basal["record_ms"]), at the rate that was in force then, not at the
+    ceilings. basal = {"record_ms", "step_mu" (one microstep, rounded up),
+    "rates" {profile: highest segment mU/h}, "profile" (the config's
+    active one), "fallback_mu_per_h" (for a profile the config lacks)}."""
+    if js.suspended:
+        return 0
+    window = basal["record_ms"]
+    mark = js.basal_mark
+    mark_wall = None if mark is None else _wall_at(js, mark[0], mark[1], mark[2])
+    if mark_wall is not None and wall_s is not None and wall_s >= mark_wall:
+        # Both ends on the wall clock: it cannot have run longer than that.
+        gap = (wall_s - mark_wall + 1) * 1000
+        if gap < window:
+            window = gap
+    sched = 0
+    if js.boot_wall[js.boot] is not None:
+        # Scheduled basal runs only with the time of day known, and the
+        # journal has a wall time as soon as the pump has one.
+        sched = basal["rates"].get(js.profile or basal["profile"], basal["fallback_mu_per_h"])
+    rate = sched
+    t = js.temp
+    if t is not None:
+        temp = (sched * t[5] + 99) // 100 if t[4] == "percent" else t[5]
+        start = t[2] if t[1] < 0 else _wall_at(js, t[0], t[1], t[2])
+        if (start is not None and mark_wall is not None
+                and mark_wall * 1000 + window <= (start + t[3] * 60) * 1000):
+            rate = temp  # the temp covered the whole window
+        elif temp > rate:
+            rate = temp  # it may have ended inside the window: the larger
+    if rate <= 0:
+        return 0
+    # Steps are whole: two may straddle the ends of the window.
+    return (rate * window + 3599999) // 3600000 + 2 * basal["step_mu"]
+
+
+def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0, basal=None):
     """Pure part of recovery: records (any iterable, oldest first, folded
     one at a time as they come) -> Recovery.
 
@@ -60,12 +99,16 @@ def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0):
       "wall_known": bool         False: ages are lower bounds (conservative)
     }
     unjournaled_basal_mu: basal that may have run after the last basal
-    record (basal is journaled at most hourly); counted as just delivered
-    unless suspended."""
+    record, counted as just delivered unless suspended; with basal (see
+    missing_basal_mu()) it is worked out from the journal instead, and
+    left in r.unjournaled_mu."""
     js = JournalState()
     for rec in records:
         js.add(rec)
     r = Recovery()
+    if basal is not None:
+        unjournaled_basal_mu = missing_basal_mu(js, basal, wall_s)
+    r.unjournaled_mu = unjournaled_basal_mu
     deliveries = []
     all_wall = True
     for boot, t_ms, w, amount, kind in js.deliveries:
@@ -121,12 +164,13 @@ def rebuild(records, now_ms, wall_s, unjournaled_basal_mu=0):
 
 
 def recover(journal, alarms, now_ms, wall_s, watchdog_reset=False, unjournaled_basal_mu=0,
-            boot_info=None):
+            boot_info=None, basal=None):
     """Boot-time recovery with side effects, in a power-cut-safe order:
     alarms first (persisted), then the journal records that settle the
     uncertain bolus. Running it again after a cut gives the same result.
     Returns a Recovery; the caller hands .state to Engine.restore."""
-    r = rebuild(journal.records(), now_ms, wall_s, unjournaled_basal_mu)
+    r = rebuild(journal.records(), now_ms, wall_s, unjournaled_basal_mu, basal)
+    unjournaled_basal_mu = r.unjournaled_mu
     rep = journal.report
     r.report = rep
     damage = rep.describe()

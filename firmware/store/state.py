@@ -32,6 +32,11 @@ def _int(v, lo=0, hi=10**9):
     return v
 
 
+# Records the Recorder writes with its basal total settled: after one of
+# these, only basal delivered since can be missing from the journal.
+_BASAL_MARKS = ("basal", "boot", "bolus_start", "temp_start", "temp_end", "suspend", "stop")
+
+
 class JournalState:
     def __init__(self):
         self.boot = 0  # boots seen in the journal
@@ -51,6 +56,10 @@ class JournalState:
         self.profile = None
         self.last_seq = None
         self.ignored = 0  # records with data the fold refused
+        # (boot, now_ms, wall_s) of the last record after which the Recorder
+        # starts a new basal total (a basal record, or one that settles basal
+        # first, or a boot): basal since then may not be on flash yet.
+        self.basal_mark = None
 
     def _at(self, now_ms, wall_s):
         if now_ms < self.boot_end_ms[self.boot]:
@@ -88,6 +97,8 @@ class JournalState:
         if kind == "boot":
             self._new_boot()
         self._at(now_ms, wall_s)
+        if kind in _BASAL_MARKS:
+            self.basal_mark = (self.boot, now_ms, wall_s)
         if kind == "bolus_start":
             now_mu = _int(d.get("now_mu", 0))
             ext_mu = _int(d.get("extended_mu", 0))

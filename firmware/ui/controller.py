@@ -38,12 +38,15 @@ class UI:
                  idle_check_ms=10000, bolus_step_mu=100, max_bolus_mu=25000,
                  rate_step_mu_per_h=50, max_rate_mu_per_h=35000, max_temp_percent=250,
                  max_temp_min=1440, max_extended_min=720, max_prime_mu=5000, history_len=20,
-                 reminders=True):
+                 reminders=True, confirm_required=None, result_ms=4000, wake_hint_ms=3000):
         self.fb = display  # any MONO_VLSB 128x64 framebuf; show*/poweron/off if a display
         self.pump = pump
         self.clock = clock
         self.buzzer = buzzer
-        self.confirm_hold_ms = confirm_hold_ms  # 0 = confirmation disabled (marked "NC")
+        self.hold_ms = confirm_hold_ms or 1500
+        # Read at every use, so `ui.require_button_confirm` counts the moment
+        # it changes (confirm_required() -> bool; a constant when not given).
+        self.confirm_required = confirm_required or (lambda: confirm_hold_ms != 0)
         self.menu_timeout_ms = menu_timeout_ms
         self.screen_off_ms = screen_off_ms
         self.refresh_ms = refresh_ms
@@ -67,6 +70,14 @@ class UI:
         self._announced = {}  # unacked alarm id -> when it last sounded
         self._alarms = []
         self._wake = None
+        self.result_ms = result_ms  # a command's result closes by itself after this
+        self.wake_hint_ms = wake_hint_ms
+        self._woke_ms = None  # when a press woke the screen (and did nothing else)
+
+    @property
+    def confirm_hold_ms(self):
+        """How long OK must be held to deliver; 0 = confirmation off ("NC")."""
+        return self.hold_ms if self.confirm_required() else 0
 
     # -- stack ----------------------------------------------------------------
     def push(self, screen):
@@ -87,7 +98,7 @@ class UI:
 
     # -- helpers used by menus ---------------------------------------------------
     def confirm(self, title, lines, on_confirm, hold=True):
-        self.push(Confirm(title, lines, on_confirm, self.confirm_hold_ms if hold else 0))
+        self.push(Confirm(title, lines, on_confirm, None if hold else 0))
 
     def request_confirm(self, title, lines, on_confirm):
         """A delivery asked for from elsewhere (the console): screen on, the
@@ -112,17 +123,18 @@ class UI:
             self.show_error(e)
             return None
         self.home()
-        self.push(Message(title, _result_lines(result)))
+        # It says what started, then gives way to the status screen, whose
+        # progress bar tells what is still running.
+        self.push(Message(title, _result_lines(result), self._now_ms + self.result_ms))
         return result
 
     def show_error(self, e):
+        from ui.fmt import wrap
+
         code = getattr(e, "code", None)
         text = str(e) or repr(e)
-        lines = [code or "Error"]
-        for i in range(0, min(len(text), 64), 16):
-            lines.append(text[i:i + 16])
         self.home()
-        self.push(Message("Not done", lines))
+        self.push(Message("Not done", [code or "Error"] + wrap(text, 16, 4)))
 
     def ack(self, alarm_id, now_ms):
         self.pump.ack_alarm(alarm_id)
@@ -141,7 +153,10 @@ class UI:
             if kind == "down":
                 self._screen(True)
                 self._swallow = button
+                self._woke_ms = now_ms  # say so: this press only woke it
             return
+        if kind == "down":
+            self._woke_ms = None
         if self._swallow == button:
             if kind in ("short", "up"):
                 self._swallow = None
@@ -175,6 +190,8 @@ class UI:
         want = top.tick_ms() if top is not None else None
         if want:
             return want
+        if self._woke_ms is not None:
+            return self.refresh_ms  # the wake hint goes away
         if top is None and not self._moving:
             # The status screen only changes with the minute shown in its
             # clock (commands and alarms wake the UI themselves): redraw at
@@ -198,23 +215,42 @@ class UI:
         for aid in list(self._announced):
             if aid not in unacked:
                 del self._announced[aid]
+        new = []
         for aid, a in unacked.items():
             last = self._announced.get(aid)
             if last is None:
                 self._announced[aid] = now_ms
-                if not self.screen_on:
-                    self._screen(True)
-                self.push(menus.AlarmScreen(a))
-                self._sound(a)
-                self.last_input_ms = now_ms  # the popup gets a full timeout
+                new.append(a)
             elif self.reminders and now_ms - last >= _REMIND_MS[priority_name(a)]:
                 self._announced[aid] = now_ms
                 self._sound(a)
+        if new:
+            if not self.screen_on:
+                self._screen(True)
+            # Lowest first, so the most urgent lands on top; popups already
+            # up join the order, and the highest-priority one is on screen.
+            new.sort(key=rank)
+            for a in new:
+                self.push(menus.AlarmScreen(a))
+            self._order_popups()
+            self._sound(new[-1])
+            self.last_input_ms = now_ms  # the popup gets a full timeout
         if not unacked and self.buzzer is not None and self._sounding:
             self.buzzer.stop()
             self._sounding = False
 
     _sounding = False
+
+    def _order_popups(self):
+        """The alarm popups at the top of the stack, sorted so the highest
+        priority is the one shown (stable: equal ones keep their order)."""
+        st = self.stack
+        i = len(st)
+        while i and isinstance(st[i - 1], menus.AlarmScreen):
+            i -= 1
+        run = st[i:]
+        run.sort(key=lambda scr: rank(scr.alarm))
+        st[i:] = run
 
     def _sound(self, alarm):
         if self.buzzer is not None:
@@ -242,6 +278,11 @@ class UI:
             st = self.pump.status(now_ms)
             self._moving = st.get("bolus") is not None
             draw_status(self.fb, st, self._alarms, self.confirm_hold_ms == 0)
+        if self._woke_ms is not None:
+            if now_ms - self._woke_ms < self.wake_hint_ms:
+                _woke_hint(self.fb)
+            else:
+                self._woke_ms = None
         return True
 
     _moving = False  # a bolus runs: its progress bar wants refresh_ms
@@ -297,6 +338,13 @@ class UI:
         while True:
             await self.clock.sleep_ms(self.tick_ms())
             self._wake.set()
+
+
+def _woke_hint(fb):
+    # The press that woke the screen did nothing else: say so where it shows.
+    fb.fill_rect(0, 40, 128, 24, 1)
+    fb.text("Screen was off:", 0, 44, 0)
+    fb.text("press again", 0, 54, 0)
 
 
 def _result_lines(result):

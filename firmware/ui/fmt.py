@@ -33,3 +33,55 @@ def clock(wall_s):
 def fit(text, chars):
     """Cut text to the screen width (8x8 font: 16 chars on 128 px)."""
     return text if len(text) <= chars else text[:chars]
+
+
+def first_fit(chars, *texts):
+    """The first text that fits the width, so a long value takes a shorter
+    label instead of losing its last digits (the last one is cut if none
+    fits)."""
+    for t in texts:
+        if len(t) <= chars:
+            return t
+    return fit(texts[-1], chars)
+
+
+def wrap(text, chars=16, rows=5):
+    """Text as screen rows broken between words, never inside one (a word
+    longer than a row breaks after '_', '.' or '/' if it has one, else at the
+    edge). When rows run out, the last one ends in '...' after a whole word."""
+    words = []
+    for w in text.split():
+        while len(w) > chars:
+            cut = max(w.rfind("_", 0, chars), w.rfind(".", 0, chars), w.rfind("/", 0, chars))
+            cut = cut + 1 if cut > 0 else chars
+            words.append(w[:cut])
+            w = w[cut:]
+        if w:
+            words.append(w)
+    out = []
+    cur = ""
+    for w in words:
+        if not cur:
+            cur = w
+        elif len(cur) + 1 + len(w) <= chars:
+            cur += " " + w
+        else:
+            out.append(cur)
+            cur = w
+    if cur:
+        out.append(cur)
+    if len(out) > rows:
+        last = out[rows - 1]
+        while len(last) + 3 > chars and " " in last:
+            last = last.rsplit(" ", 1)[0]
+        out = out[:rows - 1] + [fit(last, chars - 3) + "..."]
+    return out
+
+
+def words_fit(text, chars):
+    """Text cut to the width at a word boundary (a single word too long is
+    cut at the edge)."""
+    if len(text) <= chars:
+        return text
+    cut = text.rfind(" ", 0, chars + 1)
+    return text[:cut] if cut > 0 else text[:chars]

@@ -58,9 +58,11 @@ class AlarmScreen(Screen):
 
         fb.fill(0)
         draw.title(fb, "ALARM " + priority_name(self.alarm).upper())
+        from ui.fmt import wrap
+
         text = self.alarm.get("text", self.alarm.get("id", ""))
-        for i in range(0, min(len(text), 48), 16):
-            draw.line(fb, i // 16, text[i:i + 16])
+        for i, row in enumerate(wrap(text, 16, 5)):
+            draw.line(fb, i, row)
         draw.hint(fb, "OK=ack BACK=hide")
 
     def key(self, ui, button, kind, now_ms):

@@ -113,7 +113,9 @@ class NumberEdit(Screen):
 class Confirm(Screen):
     """Explicit confirmation before anything is delivered: hold OK for
     hold_ms (a bar fills), release early and nothing happens. hold_ms 0
-    (confirmation disabled in the settings) takes a plain OK press."""
+    takes a plain OK press; hold_ms None asks the UI at every key
+    (ui.confirm_hold_ms: 0 while `ui.require_button_confirm` is off), so
+    turning it on counts at once, even for a screen already open."""
 
     def __init__(self, title, lines, on_confirm, hold_ms):
         self.title = title
@@ -123,14 +125,18 @@ class Confirm(Screen):
         self.down_ms = None
         self.done = False
 
+    def _hold(self, ui):
+        return ui.confirm_hold_ms if self.hold_ms is None else self.hold_ms
+
     def draw(self, fb, ui, now_ms):
         fb.fill(0)
         draw.title(fb, self.title)
         for i in range(min(4, len(self.lines))):
             draw.line(fb, i, self.lines[i])
-        if self.hold_ms:
+        hold = self._hold(ui)
+        if hold:
             held = 0 if self.down_ms is None else now_ms - self.down_ms
-            draw.bar(fb, 0, 47, draw.WIDTH, 7, held, self.hold_ms)
+            draw.bar(fb, 0, 47, draw.WIDTH, 7, held, hold)
             draw.hint(fb, "Hold OK  BACK=no")
         else:
             draw.hint(fb, "OK=go  BACK=no")
@@ -140,7 +146,7 @@ class Confirm(Screen):
             if kind == "short" and button == BACK:
                 ui.pop()
             return
-        if self.hold_ms == 0:
+        if self._hold(ui) == 0:
             if kind == "short":
                 self._fire(ui, now_ms)
         elif kind == "down":
@@ -152,7 +158,7 @@ class Confirm(Screen):
             self.tick(ui, now_ms)
 
     def tick(self, ui, now_ms):
-        if self.down_ms is not None and now_ms - self.down_ms >= self.hold_ms:
+        if self.down_ms is not None and now_ms - self.down_ms >= self._hold(ui):
             self._fire(ui, now_ms)
 
     def tick_ms(self):
@@ -166,11 +172,21 @@ class Confirm(Screen):
 
 
 class Message(Screen):
-    """A result or an error; any click goes back to the status screen."""
+    """A result or an error; any click goes back to the status screen, and
+    so does the clock at close_ms if one is given (a result that would
+    otherwise outlive what it reports)."""
 
-    def __init__(self, title, lines):
+    def __init__(self, title, lines, close_ms=None):
         self.title = title
         self.lines = lines
+        self.close_ms = close_ms
+
+    def tick(self, ui, now_ms):
+        if self.close_ms is not None and now_ms >= self.close_ms and ui.top() is self:
+            ui.home()
+
+    def tick_ms(self):
+        return 500 if self.close_ms is not None else None
 
     def draw(self, fb, ui, now_ms):
         fb.fill(0)

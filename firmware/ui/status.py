@@ -11,7 +11,7 @@
 # "wall_s" and "battery_pct"), so tests and tools/screenshot.py feed it fakes.
 
 from ui import draw
-from ui.fmt import clock, fit, hm, rate, units
+from ui.fmt import clock, first_fit, fit, hm, rate, units, words_fit
 
 
 def basal_text(st):
@@ -27,12 +27,40 @@ def basal_text(st):
         left = hm(temp.get("left_min", 0))
         if temp.get("percent") is not None:
             return "Temp %d%% %s" % (temp["percent"], left)
-        return "T %s %s" % (rate(temp.get("rate_mu_per_h", 0)), left)
+        r = rate(temp.get("rate_mu_per_h", 0))
+        return first_fit(16, "T %s %s" % (r, left), "%s %s" % (r, left))
     return "Basal " + rate(st.get("basal_mu_per_h", 0))
 
 
+def reservoir_text(st):
+    """Units left and hours at the current rate, on 16 columns whatever the
+    numbers (999.999U and a low rate's 1000+ hours): the label shortens
+    first, then the hours turn into days."""
+    res_mu = st.get("reservoir_mu")
+    amount = "?" if res_mu is None else units(res_mu) + "U"  # None: not filled in
+    hours = st.get("hours_left")
+    if hours is None:
+        return first_fit(16, "Res " + amount, "R " + amount)
+    h = int(hours)
+    left = "%dh" % h if h < 1000 else "%dd" % (h // 24)
+    return first_fit(16, "Res %s %s" % (amount, left), "R %s %s" % (amount, left),
+                     "R " + amount)
+
+
+def bolus_text(bolus):
+    """Delivered/requested of the running bolus, never cut mid-number."""
+    done = units(bolus.get("delivered_mu", 0))
+    total = units(bolus.get("requested_mu", 0))
+    if bolus.get("kind") == "extended" or bolus.get("extended_left_mu"):
+        return first_fit(16, "Ext %s/%sU" % (done, total), "E %s/%sU" % (done, total),
+                         "E %s/%s" % (done, total), "E " + done + "U")
+    return first_fit(16, "Bolus %s/%sU" % (done, total), "B %s/%sU" % (done, total),
+                     "B %s/%s" % (done, total), "B " + done + "U")
+
+
 def alarm_text(alarms):
-    """Banner for the most urgent unacknowledged alarm, '' if none."""
+    """Banner for the most urgent unacknowledged alarm, '' if none: its
+    name in whole words (the popup has the sentence), and how many more."""
     top = None
     n = 0
     for a in alarms:
@@ -42,10 +70,11 @@ def alarm_text(alarms):
                 top = a
     if top is None:
         return ""
-    text = "!" + top.get("text", top.get("id", "alarm"))
+    name = "!" + top.get("id", "alarm").replace("_", " ").upper()
     if n > 1:
-        text = fit(text, 13) + " +%d" % (n - 1)
-    return text
+        more = " +%d" % (n - 1)
+        return words_fit(name, 16 - len(more)) + more
+    return words_fit(name, 16)
 
 
 # Priority as a name ("high") or as store/alarms.py's number (3 = HIGH).
@@ -73,18 +102,12 @@ def draw_status(fb, st, alarms=(), confirm_disabled=False):
     fb.hline(0, 9, draw.WIDTH, 1)
     fb.text(fit(basal_text(st), 16), 0, 11, 1)
     fb.text("IOB " + units(st.get("iob_mu", 0)) + "U", 0, 21, 1)
-    res_mu = st.get("reservoir_mu")
-    res = "Res " + ("?" if res_mu is None else units(res_mu) + "U")  # None: not filled in
-    hours = st.get("hours_left")
-    if hours is not None:
-        res += " %dh" % int(hours)
-    fb.text(fit(res, 16), 0, 31, 1)
+    fb.text(reservoir_text(st), 0, 31, 1)
     bolus = st.get("bolus")
     if bolus:
         done = bolus.get("delivered_mu", 0)
         total = bolus.get("requested_mu", 0)
-        name = "Ext " if bolus.get("kind") == "extended" else "Bolus "
-        fb.text(fit(name + units(done) + "/" + units(total) + "U", 16), 0, 41, 1)
+        fb.text(bolus_text(bolus), 0, 41, 1)
         draw.bar(fb, 0, 50, draw.WIDTH, 4, done, total)
     banner = alarm_text(alarms)
     if banner:

@@ -10,13 +10,30 @@
 _world = None  # the World the simulator attached, or None
 pins = {}  # pin id -> the last Pin object made for it (simulator and tests look here)
 _levels = {}  # pin id -> level; shared, because two Pin objects on one GPIO are one wire
-_reset_cause = 1  # set by the simulator on a reboot
 
 
 def attach(world):
-    """Simulator side: route pin and bus activity to a world model."""
+    """Simulator side: route pin and bus activity to a world model. After a
+    soft reset the watchdog is still running, so the world sees it again;
+    after a reset that loses the RTC, the world's RTC starts over."""
     global _world
     _world = world
+    c = _chip
+    if c.lose_rtc:
+        c.lose_rtc = False
+        world.rtc_base_s = RTC_POWER_ON_S
+        world.rtc_at_ms = world.now_ms()
+    if c.wdt_timeout_ms:
+        world.wdt = _RunningWDT(c.wdt_timeout_ms)
+        world.wdt_last_feed_ms = c.wdt_fed_ms
+
+
+class _RunningWDT:
+    """What the world sees of a watchdog still running after a soft reset."""
+
+    def __init__(self, timeout_ms):
+        self.timeout_ms = timeout_ms
+        self.feeds = 0
 
 
 def detach():
@@ -346,22 +363,165 @@ class UART:
         pass
 
 
-# ---- WDT ---------------------------------------------------------------------
+# ---- the chip: what survives which reset ------------------------------------
+#
+# A board keeps some state outside the Python heap, and each chip keeps a
+# different part of it across each kind of reset (checked against the
+# MicroPython 1.28 sources, the RP2040 datasheet and ESP-IDF's docs):
+#
+#   state                    rp2 soft  rp2 wdt/reset()  esp32 soft  esp32 wdt/reset()  power
+#   watchdog running         kept      stopped          kept        stopped            stopped
+#   watchdog scratch 0-7     kept      kept (*)         -           -                  lost
+#   RTC time                 kept      lost (2021-01-01) kept       kept               lost
+#   RTC.memory() (esp32)     -         -                kept        lost (**)          lost
+#   machine.Timer            stopped   stopped          stopped     stopped            stopped
+#   reset_cause()            unchanged WDT_RESET (***)  unchanged   WDT / HARD         PWRON
+#
+# (*) machine.reset() on rp2 is the SDK's watchdog_reboot(0, ...), which
+#     writes 0 into scratch 4; scratch 0-3 are the program's.
+# (**) official ESP32 builds keep RTC.memory() in RTC_DATA_ATTR memory,
+#     which the boot re-initialises on every reset except a soft reset and
+#     a wake from deep sleep (MICROPY_HW_RTC_USER_MEM_NOINIT is off).
+# (***) micropython issue 19409: a machine.reset() reads back as WDT_RESET.
+# A soft reset (Ctrl-D, mpremote entering the raw REPL) restarts only the
+# Python VM: boot.py runs again, main.py only in the friendly REPL.
+
+RP2_WDT_MAX_MS = 8388  # the RP2040 watchdog's longest timeout
+WATCHDOG_BASE = 0x40058000  # RP2040 watchdog block: CTRL, LOAD, REASON, SCRATCH0..7
+_CTRL_ENABLE = 1 << 30
+_RTC_MEMORY_MAX = 2048  # MICROPY_HW_RTC_USER_MEM_MAX on esp32
+
+
+class _Chip:
+    def __init__(self, kind):
+        self.kind = kind
+        self.wdt_timeout_ms = 0  # 0: the watchdog is not running
+        self.wdt_fed_ms = 0
+        self.scratch = [0] * 8
+        self.reason = 0  # rp2 WATCHDOG.REASON: 1 after the watchdog reset the chip
+        self.rtc_memory = b""
+        self.cause = PWRON_RESET
+        self.lose_rtc = False  # the next attach() starts the RTC over
+        self.boots = 0
+
+
+def set_chip(kind):
+    """Simulator/tests: which chip the simulated board behaves like (a fresh
+    chip, as after power-up). "rp2" (the default) or "esp32"."""
+    global _chip
+    if kind not in ("rp2", "esp32"):
+        raise ValueError("chip must be rp2 or esp32")
+    _chip = _Chip(kind)
+
+
+def chip():
+    return _chip.kind
+
+
+def _now():
+    return _world.now_ms() if _world is not None else 0
+
 
 class WDT:
-    """Counts feeds; the simulator's watchdog task resets the board when a
-    feed is late in (virtual) time, as the hardware would."""
+    """The watchdog. Once started it cannot be stopped (there is no deinit)
+    and not slowed (a second WDT() feeds the one running); it keeps running
+    in the REPL and across a soft reset. The simulator bites when a feed is
+    late (host's watcher while a program runs, repl_idle() while none does)."""
 
     def __init__(self, id=0, timeout=5000):
-        self.timeout_ms = int(timeout)
+        timeout = int(timeout)
+        if _chip.kind == "rp2" and timeout > RP2_WDT_MAX_MS:
+            raise ValueError("timeout exceeds %d" % RP2_WDT_MAX_MS)
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if not _chip.wdt_timeout_ms:
+            _chip.wdt_timeout_ms = timeout
+        self.timeout_ms = _chip.wdt_timeout_ms
         self.feeds = 0
+        _chip.wdt_fed_ms = _now()
         if _world is not None:
             _world.wdt_started(self)
 
     def feed(self):
         self.feeds += 1
+        _chip.wdt_fed_ms = _now()
         if _world is not None:
             _world.wdt_fed(self)
+
+
+def wdt_running():
+    """Simulator/tests: the running watchdog's timeout in ms, 0 if none."""
+    return _chip.wdt_timeout_ms
+
+
+def _bite(late_ms):
+    hook = getattr(_world, "on_wdt_late", None) if _world is not None else None
+    if hook is not None:
+        hook(late_ms)  # the simulator counts it and raises SimReset itself
+    raise SimReset(WDT_RESET, "watchdog")
+
+
+def repl_idle(ms, advance):
+    """Simulator/tests: the board sits in the REPL (or anywhere no Python
+    program runs) for ms. advance(dt) moves the simulator's clock; timer
+    callbacks run when due, as the port's scheduler runs them while the REPL
+    waits for input, and an unfed watchdog resets the board at its deadline
+    (SimReset(WDT_RESET))."""
+    end = _now() + int(ms)
+    while True:
+        now = _now()
+        nxt = end
+        for t in _timers:
+            nxt = min(nxt, t._next_ms)
+        if _chip.wdt_timeout_ms:
+            deadline = _chip.wdt_fed_ms + _chip.wdt_timeout_ms
+            if deadline < nxt:
+                if deadline > now:
+                    advance(deadline - now)
+                advance(1)
+                _bite(1)
+        if nxt > now:
+            advance(nxt - now)
+        if _now() >= end:
+            return
+        for t in list(_timers):
+            if t in _timers and t._next_ms <= _now():
+                t._next_ms += t.period_ms
+                if t.mode == Timer.ONE_SHOT:
+                    t.deinit()
+                if t.callback is not None:
+                    t.callback(t)
+
+
+class _Mem32:
+    """machine.mem32: on rp2 the watchdog block is modelled (CTRL's enable
+    bit, REASON, the eight scratch registers); any other address is an
+    error here, as it would be a bus fault or nonsense on the chip."""
+
+    def _index(self, addr):
+        if _chip.kind != "rp2":
+            raise ValueError("sim: no model of memory at 0x%08x on %s" % (addr, _chip.kind))
+        off = addr - WATCHDOG_BASE
+        if off in (0, 8) or (0x0C <= off <= 0x28 and off % 4 == 0):
+            return off
+        raise ValueError("sim: no model of memory at 0x%08x" % addr)
+
+    def __getitem__(self, addr):
+        off = self._index(addr)
+        if off == 0:
+            return _CTRL_ENABLE if _chip.wdt_timeout_ms else 0
+        if off == 8:
+            return _chip.reason
+        return _chip.scratch[(off - 0x0C) // 4]
+
+    def __setitem__(self, addr, value):
+        off = self._index(addr)
+        if off in (0, 8):
+            raise ValueError("sim: writing watchdog CTRL/REASON is not modelled")
+        _chip.scratch[(off - 0x0C) // 4] = int(value) & 0xFFFFFFFF
+
+
+mem32 = _Mem32()
 
 
 # ---- RTC -----------------------------------------------------------------------
@@ -410,6 +570,18 @@ class RTC:
     def init(self, dt):
         self.datetime(dt)
 
+    def memory(self, data=None):
+        """ESP32 only: a few bytes kept across a soft reset (see the table
+        above for what loses them)."""
+        if _chip.kind != "esp32":
+            raise AttributeError("'RTC' object has no attribute 'memory'")
+        if data is None:
+            return _chip.rtc_memory
+        data = bytes(data)
+        if len(data) > _RTC_MEMORY_MAX:
+            raise ValueError("buffer too long")
+        _chip.rtc_memory = data
+
 
 # ---- Timer -------------------------------------------------------------------
 
@@ -434,6 +606,7 @@ class Timer:
             period = max(1, 1000 // int(freq))
         self.period_ms = max(1, int(period))
         self.callback = callback
+        self._next_ms = _now() + self.period_ms
         if self not in _timers:
             _timers.append(self)
         if _world is not None:
@@ -469,13 +642,41 @@ class SimReset(SystemExit):
         self.why = why
 
 
+_chip = _Chip("rp2")
+
+
 def reset_cause():
-    return _reset_cause
+    return _chip.cause
 
 
-def set_reset_cause(cause):
-    global _reset_cause
-    _reset_cause = cause
+def set_reset_cause(event):
+    """Simulator side, at each boot: the board starts again after event
+    (PWRON_RESET: power; WDT_RESET: the watchdog bit; HARD_RESET:
+    machine.reset(); SOFT_RESET: Ctrl-D or machine.soft_reset()). Applies what
+    this chip keeps and loses (the table above) and what reset_cause() will
+    say."""
+    c = _chip
+    c.boots += 1
+    del _timers[:]  # every reset, soft ones too, stops the timers
+    if event == SOFT_RESET:
+        return  # the VM restarts; the hardware (watchdog too) carries on
+    c.wdt_timeout_ms = 0
+    if event == PWRON_RESET:
+        c.scratch = [0] * 8
+        c.reason = 0
+        c.rtc_memory = b""
+        c.cause = PWRON_RESET
+        c.lose_rtc = c.boots > 1  # the first power-up: the world's RTC is fresh anyway
+        return
+    c.rtc_memory = b""
+    if c.kind == "rp2":
+        c.reason = 1
+        c.lose_rtc = True
+        c.cause = WDT_RESET  # a machine.reset() too: micropython issue 19409
+        if event == HARD_RESET:
+            c.scratch[4] = 0  # watchdog_reboot(0, ...) clears the boot vector
+    else:
+        c.cause = WDT_RESET if event == WDT_RESET else HARD_RESET
 
 
 def reset():

@@ -340,6 +340,10 @@ class World:
         gone, the mechanics stay where they were."""
         self.wdt = None
         self.wdt_last_feed_ms = None
+        # Every GPIO is an input with its pull-down after a reset, until the
+        # firmware drives it: DIR reads low (machine.py forgets the levels
+        # too, so a first write of 0 is no edge it would report).
+        self.dir_level = 0
         self.en_level = 1 if self.en_active_low else 0
         self.buzzer = (0, 0)
         self.pressed = {}  # a scripted press in progress ends with the power
