@@ -2,14 +2,11 @@
 # decimals become integer milliunits without ever touching a float, so
 # "0.05" is exactly 50 mU and "1e3" or "nan" are simply not numbers.
 
+from console.reply import Usage  # noqa: F401 - defined there so the shell loads no parser
 from wallclock import civil_from_days, days_from_civil
 from micropython import const
 
 _MAX_INT_DIGITS = const(6)  # 999999.999 U is far beyond any ceiling; bounds the work
-
-
-class Usage(Exception):
-    """A wrong or out-of-range argument; the message says which and why."""
 
 
 def _digits(s):

@@ -5,6 +5,12 @@
 import json
 
 
+class Usage(Exception):
+    """A wrong or out-of-range argument; the message says which and why.
+    (Here, not in parse.py, so the shell can catch it without loading the
+    parser at boot.)"""
+
+
 class Reply:
     def __init__(self, ok, cmd, data=None, text=None, error=None, code=None):
         self.ok = ok

@@ -18,8 +18,7 @@ import json
 import sys
 
 from console.lineedit import LineEditor
-from console.parse import Usage
-from console.reply import Pending, fail
+from console.reply import Pending, Usage, fail
 
 PROMPT = "plunger> "
 CONFIRM_TIMEOUT_MS = 30000

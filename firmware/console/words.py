@@ -1,7 +1,7 @@
 # Small argument checks every command group shares (kept apart from parse.py
 # so a group that needs only these does not load the calendar code).
 
-from console.parse import Usage
+from console.reply import Usage
 
 
 def nargs(args, lo, hi, usage):
