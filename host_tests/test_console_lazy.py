@@ -61,9 +61,9 @@ def test_help_texts_are_dropped_after_help():
     assert "calibrate" in "".join(out)
 
 
-def test_a_group_stays_loaded_once_used():
+def test_status_and_bolus_stay_loaded_the_rest_are_dropped_after_use():
     _forget_groups()
     con, out = _console()
-    run_async(con.run_line("version"))
-    run_async(con.run_line("status"))
-    assert _loaded() == ["status", "info"]
+    for line in ("version", "status", "bolus 0.5", "history 1", "config get limits", "time"):
+        run_async(con.run_line(line))
+    assert _loaded() == ["status", "bolus"]

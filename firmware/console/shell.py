@@ -9,9 +9,9 @@
 # Each command group is its own module, console/cmd_GROUP.py with one
 # run(console, command, args), imported the first time one of its commands
 # is typed: a pump that only ever hears `status` never loads the bolus,
-# config, calibration or help code. Groups stay loaded once used (they are
-# what this pump's user types), except help, whose texts are dropped again
-# right after they are printed.
+# config, calibration or help code. status and bolus stay loaded once used
+# (what a pump hears most); every other group is dropped again after its
+# command, so a console session never holds them all at once.
 
 import gc
 import json
@@ -35,7 +35,7 @@ GROUPS = {
     "version": "info", "board": "info", "log": "info", "json": "info", "help": "help",
     "reset": "reset",
 }
-_DROP_AFTER_USE = ("help",)
+_KEEP = ("status", "bolus")  # what a pump hears most; every other group is dropped after use
 
 
 def group(name):
@@ -125,7 +125,7 @@ class Console:
         try:
             return self._call(name, _run_group, words[1:], grp), as_json
         finally:
-            if grp in _DROP_AFTER_USE:
+            if grp not in _KEEP:
                 drop(grp)
 
     def _call(self, name, fn, args, grp=None):
