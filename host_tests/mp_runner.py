@@ -9,6 +9,7 @@
 # Prints PASS/FAIL per test and a last line `N passed, N failed`; the exit
 # status is the number of failures (capped at 255), so 0 means all passed.
 
+import gc
 import os
 import sys
 
@@ -60,8 +61,17 @@ def run_module(modname, counts):
 def main():
     counts = [0, 0]
     files = marked_files(sys.argv[1:])
+    keep = set(sys.modules)
     for name in files:
         run_module(name[:-3], counts)
+        # One process runs every file: forget what this file imported (its
+        # rigs, fakes, the firmware it loaded) before the next, or the heap
+        # fills and fragments and later files fail with a MemoryError that
+        # is not theirs. Each file then starts from fresh modules.
+        for mod in list(sys.modules):
+            if mod not in keep:
+                del sys.modules[mod]
+        gc.collect()
     if counts[0] + counts[1] == 0:
         print("no tests found")
         sys.exit(1)
