@@ -315,7 +315,7 @@ def _alarm_sound(priority):
 
 def _wrap(text, width=16):
     """A console prompt as screen rows, broken between words."""
-    from ui.fmt import wrap
+    from ui.wrap import wrap
 
     lines = []
     for part in text.split("\n"):

@@ -4,7 +4,7 @@
 # earliest a program can make the motor driver's EN inactive, and the one
 # place that runs when mpremote soft-resets a pump whose watchdog cannot be
 # stopped. It stays tiny and imports none of the app: the board file for the
-# EN pin, then reset_note for the watchdog. Fit a pull-up on EN as well (see
+# EN pin, then handover (with reset_note) for the watchdog. Fit a pull-up on EN as well (see
 # the README's wiring): before any program runs, only a resistor holds it.
 # Never compiled to .mpy: MicroPython runs /boot.py as source.
 
@@ -21,9 +21,9 @@ except Exception as _e:  # no board file yet (first flash): nothing to drive
     _b = None
 
 try:
-    import reset_note
+    import handover
 
-    if _b is not None and reset_note.boot_py(_b.get("platform")):
+    if _b is not None and handover.boot_py(_b.get("platform")):
         print("boot.py: watchdog still running from before the soft reset; a timer feeds it")
 except Exception as _e:
     print("boot.py: watchdog check failed:", repr(_e))

@@ -127,42 +127,6 @@ def _ui(board, hw, Pin):
         hw["i2c"] = i2c
 
 
-def _time_keepers(board, hw, clock):
-    """Why the last reset came, and the wall clock brought back: the reset
-    note (watchdog scratch registers / RTC memory) and an optional DS3231 on
-    the display's I2C bus."""
-    import machine
-
-    import reset_note
-    import wallclock
-
-    chip = reset_note.chip_of(board["platform"])
-    note = reset_note.ResetNote(chip)
-    prev = note.read()
-    kind = reset_note.classify(chip, prev, machine.reset_cause(), machine.WDT_RESET)
-    note.adopt(prev)
-    note.write(state=reset_note.NONE)  # this life guards nothing yet
-    backup = None
-    if board["rtc"]["kind"] == "ds3231":
-        from drivers.ds3231 import DS3231
-
-        i2c = hw.get("i2c")
-        if i2c is None:
-            d = board["display"]
-            i2c = machine.I2C(d["i2c"], sda=machine.Pin(d["sda"]), scl=machine.Pin(d["scl"]),
-                              freq=d["freq"])
-        backup = DS3231(i2c, board["rtc"]["addr"])
-    rtc = machine.RTC()
-    hw["time_source"] = wallclock.restore(rtc, backup,
-                                          reset_note.restored_wall(prev, kind, clock.now_ms()),
-                                          note_first=kind == "deliberate")
-    hw["rtc"] = wallclock.KeptRTC(rtc, backup, note)
-    hw["chip"] = chip
-    hw["reset_note"] = note
-    hw["reset_kind"] = kind
-    hw["watchdog_reset"] = kind == "watchdog"
-
-
 def build_hardware(board, en, clock):
     """Build the board's hardware objects from its description."""
     from machine import Pin
@@ -172,7 +136,11 @@ def build_hardware(board, en, clock):
     _tmc2209(board, Pin)
     _sensors(board, hw, clock, Pin)
     _ui(board, hw, Pin)
-    _time_keepers(board, hw, clock)
+    import lazy
+    import timekeep
+
+    timekeep.at_boot(board, hw, clock)  # why the reset came; the time brought back
+    lazy.drop("timekeep")  # boot only
     return hw
 
 
@@ -187,29 +155,15 @@ def build_watchdog(board, hw, enabled):
         from machine import WDT
 
         hw["wdt"] = WDT(timeout=timeout)
-        reset_note.stop_keep_fed()
+        left = sys.modules.get("handover")  # only loaded if boot.py started a timer
+        if left is not None:
+            left.stop_keep_fed()
+            import lazy
+
+            lazy.drop("handover")
         hw["reset_note"].write(state=reset_note.RUNNING, wdt_ms=timeout)
     # else: a watchdog left running from before a soft reset stays fed by
     # boot.py's timer: it cannot be stopped, and the config wants it unguarded.
-
-
-def hand_over(hw, out):
-    """Ctrl-C gave the board to the REPL with the motor off: the watchdog
-    (which cannot be stopped) is fed by a timer from now on, so the REPL,
-    mpremote and tools/flash.sh have as long as they need."""
-    import reset_note
-
-    if hw.get("wdt") is None:
-        return
-    note = hw["reset_note"]
-    try:
-        note.write(state=reset_note.HANDED_OVER)
-        reset_note.keep_fed(hw["chip"], note.wdt_ms, note, hw["rtc"].rtc)
-    except Exception as e:  # the motor is off already; say why the REPL may reset
-        out.write("watchdog hand-over failed (%r): the board resets within %d ms\n"
-                  % (e, note.wdt_ms))
-        return
-    out.write("REPL: motor off, watchdog fed by a timer; Ctrl-D or reset starts the pump\n")
 
 
 def main(board_path=BOARD_FILE, clock=None, run_for_ms=None, out=None):
@@ -241,7 +195,9 @@ def main(board_path=BOARD_FILE, clock=None, run_for_ms=None, out=None):
     code = app.run(board, hw, clock, run_for_ms=run_for_ms, out=out,
                    make_watchdog=lambda enabled: build_watchdog(board, hw, enabled))
     if code == app.INTERRUPTED:
-        hand_over(hw, out)
+        import handover
+
+        handover.hand_over(hw, out)
     return code
 
 

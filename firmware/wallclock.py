@@ -88,34 +88,3 @@ class KeptRTC:
                 self.backup_error = e
         if self.note is not None:
             self.note.write(wall_s=WallClock(self.rtc).wall_s())
-
-
-def restore(rtc, backup=None, note_wall_s=None, note_first=False):
-    """At boot, before anything reads the time: if the board's RTC lost it
-    (an RP2040 after any hard reset, any board after power loss), set it
-    from the DS3231 or from the reset note (first when note_first: a
-    deliberate reset wrote it just before, from the host or the RTC).
-    Returns where the time came from: "rtc" (it was kept), "ds3231",
-    "note", or None (unknown)."""
-    here = WallClock(rtc)
-    if here.wall_s() is not None:
-        return "rtc"
-    from_note = note_wall_s if note_wall_s is not None and note_wall_s >= MIN_VALID_S else None
-    from_backup = None
-    if backup is not None and not (note_first and from_note is not None):
-        try:
-            from_backup = WallClock(backup).wall_s()
-        except OSError:
-            from_backup = None
-    if from_backup is not None:
-        here.set(from_backup)
-        return "ds3231"
-    if from_note is not None:
-        here.set(from_note)
-        if backup is not None:
-            try:
-                WallClock(backup).set(from_note)
-            except OSError:
-                pass
-        return "note"
-    return None

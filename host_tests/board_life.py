@@ -184,15 +184,20 @@ def rom(clock, run_for_ms, out):
         return orig_tasks(self)
 
     app.App.build_tasks = build_tasks
-    orig_hand_over = getattr(firmware_main, "hand_over", lambda *a: None)
+    try:
+        import handover
+    except ImportError:  # a firmware from before the hand-over
+        handover = None
+    if handover is not None:
+        orig_hand_over = handover.hand_over
 
-    def hand_over(*a):
-        # No loop runs from here: the simulator's tasks (its watchdog watcher,
-        # timer tasks) must not be queued for the next boot's loop.
-        sim._started = False
-        return orig_hand_over(*a)
+        def hand_over(*a):
+            # No loop runs from here: the simulator's tasks (its watchdog
+            # watcher, timer tasks) must not be queued for the next boot's loop.
+            sim._started = False
+            return orig_hand_over(*a)
 
-    firmware_main.hand_over = hand_over
+        handover.hand_over = hand_over
     if not raw_repl[0]:
         s = _step()
         if s == "end":

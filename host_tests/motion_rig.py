@@ -24,7 +24,9 @@ class _Delay:
 
 
 class MotionRig:
-    def __init__(self, config=None, empty_at=None, **cfg_over):
+    def __init__(self, config=None, empty_at=None, keep=True, **cfg_over):
+        # keep=False: no per-step times or EN history (hours-long runs stay
+        # small on the MicroPython heap).
         sys.modules["rp2"] = pio_sim.RP2
         import drivers.stepper_rp2 as mod
 
@@ -44,11 +46,12 @@ class MotionRig:
         self.stops.attach(self.st, FakePin.IRQ_FALLING, hard=True)
         self.obs = StepperObserver(self.step, self.dir, self.en, self.cfg, self.sm,
                                    empty_pin=self.empty, home_pin=self.home, empty_at=empty_at)
-        self.obs.keep_times = True
+        self.obs.keep_times = keep
         self.loop = MotorLoop(self.pump, self.st, self.clock, endstops=self.stops)
         self.pump.motor = self.loop  # as app.build_tasks wires it
         self.en_changes = []  # (ms, level) of every EN change
-        self.en.watch(lambda v: self.en_changes.append((self.clock.now_ms(), v)))
+        if keep:
+            self.en.watch(lambda v: self.en_changes.append((self.clock.now_ms(), v)))
 
     def run_until(self, end_ms, script=None):
         errors = []

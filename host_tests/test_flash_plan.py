@@ -263,7 +263,7 @@ def test_flash_ends_with_the_host_time_and_a_deliberate_reset_note(tmp_path):
     assert calls[0][-1] != "reset" and "cp" in calls[0]
     assert calls[1][:3] == ["connect", "/dev/ttyACM0", "exec"] and calls[1][-2:] == ["+", "reset"]
     sent = calls[1][3]
-    assert sent.startswith("import reset_note; reset_note.flash_finish(")
+    assert sent.startswith("import handover; handover.flash_finish(")
     wall = int(sent.rsplit("(", 1)[1].rstrip(")"))
     assert abs(wall - time.time()) < 5
 

@@ -225,7 +225,7 @@ def test_bolus_cut_by_the_hourly_limit_never_overruns_it():
     cfg["limits"].update(max_per_hour_mu=1000, max_bolus_mu=1000, max_basal_mu_per_h=1000,
                          max_temp_basal_mu_per_h=1000)
     cfg["delivery"].update(bolus_increment_mu=10, bolus_rate_mu_per_min=100)
-    r = MotionRig(config=cfg)
+    r = MotionRig(config=cfg, keep=False)
     u = r.eng.units
     hour = 3600000
     moves = []
@@ -269,7 +269,7 @@ def test_a_bolus_longer_than_a_record_interval_drops_no_basal():
     # 8 U at 1.5 U/min: 5 min 20 s in one hardware move. The engine takes a
     # motor task silent for 5 min for a held one and drops the basal owed,
     # so the task still asks it for what fell due during the move.
-    r = MotionRig()
+    r = MotionRig(keep=False)
     r.run_until(900000, _start_bolus(r, 10000, mu=8000))
     kinds = [x[3] for x in r.pump.journal.read().records]
     assert "basal_missed" not in kinds

@@ -4,10 +4,10 @@
 # told apart without trusting machine.reset_cause() alone, and where the
 # time of day comes back from.
 from drivers.ds3231 import DS3231
-from reset_note import (DELIBERATE, HANDED_OVER, NONE, RUNNING, ResetNote, _Ram, classify,
-                        restored_wall)
+from reset_note import DELIBERATE, HANDED_OVER, NONE, RUNNING, ResetNote, _Ram
 from testkit import raises
-from wallclock import MIN_VALID_S, KeptRTC, WallClock, restore
+from timekeep import classify, restore, restored_wall
+from wallclock import MIN_VALID_S, KeptRTC, WallClock
 
 WDT_RESET, PWRON, HARD = 3, 1, 2
 NOON = MIN_VALID_S + 150 * 86400 + 12 * 3600

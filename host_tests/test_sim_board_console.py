@@ -138,8 +138,13 @@ def test_ctrl_c_leaves_a_repl_and_the_simulator_runs_on(tmp_path):
         got = _read_until(port, b"42", 10)
         assert b"42" in got, got
         port.write(b"\r\x01")  # what mpremote sends for the raw REPL
-        got = _read_until(port, b"Ctrl-D", 10)
-        assert repl.RAW_REFUSAL.encode() in got, got
+        got = _read_until(port, repl.RAW_BANNER.encode() + b">", 10)
+        assert got.endswith(repl.RAW_BANNER.encode() + b">"), got
+        port.write(b"print(6 * 7)\x04")
+        got = _read_until(port, b"\x04>", 10)
+        assert got == b"OK42\n\x04\x04>", got  # output, then no error
+        port.write(b"\r\x02")  # back to the friendly REPL
+        got = _read_until(port, b">>> ", 10)
         assert link.proc.poll() is None
         port.write(b"\x04")  # soft reboot: the pump boots again
         got = _read_until(port, b"plunger> ", 60)
@@ -148,6 +153,23 @@ def test_ctrl_c_leaves_a_repl_and_the_simulator_runs_on(tmp_path):
         port.close()
         code = link.stop()
     assert code in (0, 3), code  # stopped by us, not crashed
+
+
+def test_mpremote_runs_code_and_lists_the_flash_of_the_simulated_board(tmp_path):
+    mpremote = os.path.join(os.path.dirname(sys.executable), "mpremote")
+    if not os.path.exists(mpremote):
+        pytest.skip("no mpremote in the venv")
+    link, port = _boot_real(tmp_path)
+    port.close()
+    try:
+        res = subprocess.run([mpremote, "connect", link.pty_path, "exec", "print(6 * 7)",
+                              "fs", "ls"], capture_output=True, text=True, timeout=60)
+        alive = link.proc.poll() is None
+    finally:
+        code = link.stop()
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "42" in res.stdout and "config.json" in res.stdout, res.stdout
+    assert alive and code in (0, 3)
 
 
 def _children(pid):

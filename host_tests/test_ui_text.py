@@ -5,7 +5,7 @@
 # word on the 16-column OLED; a result does not outlive what it reports; a
 # press that only wakes the screen says so.
 from screenshot import FakePump, click, new_ui
-from ui.fmt import wrap
+from ui.wrap import wrap
 from ui.status import alarm_text, bolus_text, reservoir_text
 
 

@@ -46,7 +46,7 @@ BOOT_SOURCE = ("main.py", "boot.py")  # stay .py: MicroPython runs /boot.py and 
 # reset note (DELIBERATE + the time), so the pump boots with no watchdog
 # alarm and with the time of day, on an RP2040 too, whose RTC a reset wipes.
 # host_tests/board_life.py runs this very line on the simulated board.
-FINISH = "import reset_note; reset_note.flash_finish(%d)"
+FINISH = "import handover; handover.flash_finish(%d)"
 
 
 class FlashError(Exception):

@@ -13,8 +13,8 @@ def run(c, cmd, args):
     st = c.facade.status(c.now_ms())
     if st.get("bolus") is not None:
         return fail("reset", "bolus_running", "a bolus is running: `bolus cancel` first")
-    import reset_note
+    import handover
 
-    chip = reset_note.chip_of(c.facade.board_info().get("platform"))
+    chip = handover.chip_of(c.facade.board_info().get("platform"))
     c.write("resetting (deliberate: no watchdog alarm)\r\n")
-    reset_note.deliberate_reset(reset_note.ResetNote(chip))
+    handover.deliberate_reset(handover.ResetNote(chip))

@@ -129,7 +129,7 @@ class UI:
         return result
 
     def show_error(self, e):
-        from ui.fmt import wrap
+        from ui.wrap import wrap
 
         code = getattr(e, "code", None)
         text = str(e) or repr(e)

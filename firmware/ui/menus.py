@@ -58,7 +58,7 @@ class AlarmScreen(Screen):
 
         fb.fill(0)
         draw.title(fb, "ALARM " + priority_name(self.alarm).upper())
-        from ui.fmt import wrap
+        from ui.wrap import wrap
 
         text = self.alarm.get("text", self.alarm.get("id", ""))
         for i, row in enumerate(wrap(text, 16, 5)):

@@ -22,7 +22,7 @@ def attach(world):
     if c.lose_rtc:
         c.lose_rtc = False
         world.rtc_base_s = RTC_POWER_ON_S
-        world.rtc_at_ms = world.now_ms()
+        world.rtc_at_ms = _now()
     if c.wdt_timeout_ms:
         world.wdt = _RunningWDT(c.wdt_timeout_ms)
         world.wdt_last_feed_ms = c.wdt_fed_ms
@@ -419,7 +419,9 @@ def chip():
 
 
 def _now():
-    return _world.now_ms() if _world is not None else 0
+    # The world's time; a world that keeps none (a bench's minimal one): 0.
+    f = getattr(_world, "now_ms", None)
+    return f() if f is not None else 0
 
 
 class WDT:
@@ -440,7 +442,10 @@ class WDT:
         self.feeds = 0
         _chip.wdt_fed_ms = _now()
         if _world is not None:
-            _world.wdt_started(self)
+            try:
+                _world.wdt_started(self)
+            except RuntimeError:
+                pass  # no event loop runs (the REPL, on CPython): repl_idle() bites
 
     def feed(self):
         self.feeds += 1
@@ -610,7 +615,10 @@ class Timer:
         if self not in _timers:
             _timers.append(self)
         if _world is not None:
-            _world.timer_started(self)
+            try:
+                _world.timer_started(self)
+            except RuntimeError:
+                pass  # no event loop runs (the REPL, on CPython): repl_idle() fires it
 
     def deinit(self):
         if self in _timers:

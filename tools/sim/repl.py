@@ -11,17 +11,16 @@
 #                   does) abandons the line or the running code
 #   Ctrl-D          soft reboot: the pump starts again, as a board reruns main.py
 #   Ctrl-B          the banner again
-#   Ctrl-A          the raw REPL that mpremote asks for: refused with a
-#                   sentence, because the simulator's console is not a board's
-#                   USB port (copy files into the flash folder instead)
+#   Ctrl-A          the raw REPL that mpremote uses, as on a board: `mpremote
+#                   exec`, `run`, `fs ls` and `fs cp` work on the simulated
+#                   board (its filesystem is the --flash folder)
 # The prompt ends when the simulator stops (its key pipe closes).
 
 import select
 import sys
 
 PROMPT = ">>> "
-RAW_REFUSAL = ("raw REPL: not available in the simulator (mpremote cannot drive it); "
-               "its flash is the folder given to --flash. Ctrl-D restarts the pump.")
+RAW_BANNER = "raw REPL; CTRL-B to exit\r\n"
 
 
 def banner(board):
@@ -56,6 +55,7 @@ class Repl:
         self.board = board
         self.line = []
         self.namespace = {"__name__": "__main__"}
+        self.raw = None  # bytes of code while in the raw REPL, else None
 
     def _out(self, text):
         self.write(text.replace("\r\n", "\n").replace("\n", "\r\n"))
@@ -82,19 +82,23 @@ class Repl:
                     if verdict is not None:
                         return verdict
             except KeyboardInterrupt:
-                self.line = []
-                self._out("\r\n" + PROMPT)
+                if self.raw is None:  # the raw REPL ignores Ctrl-C, as a board's does
+                    self.line = []
+                    self._out("\r\n" + PROMPT)
 
     def key(self, b):
         """One byte typed at the prompt; -> "reboot" or None."""
+        if self.raw is not None:
+            return self.raw_key(b)
         if b == 0x04:  # Ctrl-D
             if self.line:
                 return None
             self._out("\r\nMPY: soft reboot\r\n")
             return "reboot"
-        if b == 0x01:  # Ctrl-A: raw REPL
+        if b == 0x01:  # Ctrl-A: raw REPL (what mpremote uses)
             self.line = []
-            self._out("\r\n" + RAW_REFUSAL + "\r\n" + PROMPT)
+            self.raw = b""
+            self.write(RAW_BANNER + ">")
         elif b == 0x02:  # Ctrl-B
             self.line = []
             self._out("\r\n" + banner(self.board) + PROMPT)
@@ -114,6 +118,42 @@ class Repl:
             self._out(chr(b))
         return None
 
+    def raw_key(self, b):
+        """The raw REPL's protocol: code up to Ctrl-D, then OK, its output,
+        Ctrl-D, its error, Ctrl-D, and the > prompt. Raw paste is declined
+        (mpremote then sends the code plainly); Ctrl-D on nothing is a soft
+        reset of the REPL, not of the pump (a board does not run main.py there)."""
+        if b == 0x02:  # Ctrl-B: back to the friendly REPL
+            self.raw = None
+            self._out("\r\n" + banner(self.board) + PROMPT)
+        elif b == 0x03:
+            self.raw = b""
+        elif b == 0x01:
+            self.raw = b""
+            self.write(RAW_BANNER + ">")
+        elif b == 0x04:
+            code, self.raw = self.raw, b""
+            if not code:
+                self.namespace = {"__name__": "__main__"}
+                self.write("MPY: soft reboot\r\n" + RAW_BANNER + ">")
+                return None
+            self.write("OK")
+            err = ""
+            try:
+                exec(compile(code.decode(), "<stdin>", "exec"), self.namespace)
+            except KeyboardInterrupt:
+                err = "KeyboardInterrupt\r\n"
+            except Exception as e:  # noqa: BLE001 - sent back, as a board does
+                err = "Traceback (most recent call last):\r\n%s: %s\r\n" % (type(e).__name__, e)
+            _flush()
+            self.write("\x04" + err + "\x04>")
+        else:
+            self.raw += bytes([b])
+            if self.raw == b"\x05A\x01":  # raw paste: not here
+                self.raw = b""
+                self.write("R\x00")
+        return None
+
     def execute(self, text):
         try:
             code = compile(text, "<stdin>", "single")
@@ -122,6 +162,12 @@ class Repl:
             self._out("KeyboardInterrupt\r\n")
         except Exception as e:  # noqa: BLE001 - a REPL shows every error and goes on
             self._out("%s: %s\r\n" % (type(e).__name__, e))
+
+
+def _flush():
+    f = getattr(sys.stdout, "flush", None)
+    if f is not None:
+        f()
 
 
 def _fileno(f):
