@@ -18,6 +18,7 @@
 # as "MP32 key value" lines.
 
 import gc
+import io
 import os
 import sys
 
@@ -76,6 +77,9 @@ class Bench:
         self.clock = clock
         self.panel = _Panel()
         self.wall0 = WALL0
+
+    def now_ms(self):
+        return self.clock.now_ms()
 
     def pin_created(self, pin):
         pass
@@ -137,16 +141,24 @@ class Feed:
         return ch
 
 
-class Sink:
-    """The serial output: counted and dropped (a terminal far away)."""
+class Sink(io.IOBase):
+    """The serial output: counted and dropped (a terminal far away). An
+    io.IOBase, so sys.print_exception() accepts it as a stream."""
 
     def __init__(self):
         self.lines = 0
         self.died = None
+        self.echo = "echo" in _ARGS
 
     def write(self, text):
+        if not isinstance(text, str):
+            text = bytes(text).decode()
+        if self.echo:
+            print(text, end="")
         if "task died" in text and self.died is None:
             self.died = text
+        elif self.died is not None and len(self.died) < 2000:
+            self.died += text  # the traceback after it
         self.lines += 1
         return len(text)
 

@@ -97,23 +97,12 @@ class App:
         self.pump.on_change = self._wake_ui
         for n in notes:
             self.log(n)
-        self._log_reset()
+        for n in self.hw.get("boot_notes", ()):
+            self.log(n)  # what the reset was, where the time came from (timekeep)
         # Alarms from before the reset, or raised while booting, are said
         # once on the console too (the screen pops them up itself).
         for aid, _pri, detail in self.pump.alarms_mgr.active():
             self.log("ALARM %s: %s" % (aid, detail))
-
-    def _log_reset(self):
-        hw = self.hw
-        kind = hw.get("reset_kind")
-        if kind == "deliberate":
-            self.log("reset: asked for (or from the REPL): not a watchdog reset")
-        source = hw.get("time_source")
-        if source == "note":
-            self.log("time of day kept across the reset (watchdog scratch registers), "
-                     "within a few seconds")
-        elif source == "ds3231":
-            self.log("time of day from the DS3231")
 
     # ---- tasks ----------------------------------------------------------------
 

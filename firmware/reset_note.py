@@ -45,28 +45,14 @@ def chip_of(platform):
     return platform
 
 
-class _Ram:
-    """A chip with nothing kept: the note lives and dies with the RAM."""
-
-    def __init__(self):
-        self._w = [0, 0, 0, 0]
-
-    def get(self):
-        return list(self._w)
-
-    def put(self, words):
-        self._w = list(words)
-
-
 class ResetNote:
     def __init__(self, chip, store=None):
         """store: where the four words go; by default the chip's own (rp2:
         the scratch registers the SDK leaves to programs; esp32: 16 bytes of
         RTC.memory(); any other: RAM, nothing survives)."""
         self.chip = chip
-        if store is None and chip not in ("rp2", "esp32"):
-            store = _Ram()
         self._store = store
+        self._w = [0, 0, 0, 0]  # any other chip: kept in RAM only
         self.state = NONE
         self.wall_s = None
         self.wdt_ms = 0
@@ -74,6 +60,8 @@ class ResetNote:
     def _get(self):
         if self._store is not None:
             return self._store.get()
+        if self.chip not in ("rp2", "esp32"):
+            return list(self._w)
         import machine
 
         if self.chip == "rp2":
@@ -87,6 +75,9 @@ class ResetNote:
     def _put(self, words):
         if self._store is not None:
             return self._store.put(words)
+        if self.chip not in ("rp2", "esp32"):
+            self._w = list(words)
+            return
         import machine
 
         if self.chip == "rp2":

@@ -101,3 +101,10 @@ def at_boot(board, hw, clock):
     hw["reset_note"] = note
     hw["reset_kind"] = kind
     hw["watchdog_reset"] = kind == "watchdog"
+    notes = hw["boot_notes"] = []
+    if kind == "deliberate":
+        notes.append("reset: asked for (or from the REPL): not a watchdog reset")
+    if hw["time_source"] == "note":
+        notes.append("time of day kept across the reset (reset note), within a few seconds")
+    elif hw["time_source"] == "ds3231":
+        notes.append("time of day from the DS3231")

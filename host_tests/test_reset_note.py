@@ -4,13 +4,26 @@
 # told apart without trusting machine.reset_cause() alone, and where the
 # time of day comes back from.
 from drivers.ds3231 import DS3231
-from reset_note import DELIBERATE, HANDED_OVER, NONE, RUNNING, ResetNote, _Ram
+from reset_note import DELIBERATE, HANDED_OVER, NONE, RUNNING, ResetNote
 from testkit import raises
 from timekeep import classify, restore, restored_wall
 from wallclock import MIN_VALID_S, KeptRTC, WallClock
 
 WDT_RESET, PWRON, HARD = 3, 1, 2
 NOON = MIN_VALID_S + 150 * 86400 + 12 * 3600
+
+
+class _Ram:
+    """Four words in RAM, standing in for the scratch registers."""
+
+    def __init__(self):
+        self._w = [0, 0, 0, 0]
+
+    def get(self):
+        return list(self._w)
+
+    def put(self, words):
+        self._w = list(words)
 
 
 class FakeRTC:

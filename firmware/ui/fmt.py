@@ -35,16 +35,6 @@ def fit(text, chars):
     return text if len(text) <= chars else text[:chars]
 
 
-def first_fit(chars, *texts):
-    """The first text that fits the width, so a long value takes a shorter
-    label instead of losing its last digits (the last one is cut if none
-    fits)."""
-    for t in texts:
-        if len(t) <= chars:
-            return t
-    return fit(texts[-1], chars)
-
-
 def words_fit(text, chars):
     """Text cut to the width at a word boundary (a single word too long is
     cut at the edge)."""

@@ -11,7 +11,7 @@
 # "wall_s" and "battery_pct"), so tests and tools/screenshot.py feed it fakes.
 
 from ui import draw
-from ui.fmt import clock, first_fit, fit, hm, rate, units, words_fit
+from ui.fmt import clock, fit, hm, rate, units, words_fit
 
 
 def basal_text(st):
@@ -27,35 +27,33 @@ def basal_text(st):
         left = hm(temp.get("left_min", 0))
         if temp.get("percent") is not None:
             return "Temp %d%% %s" % (temp["percent"], left)
-        r = rate(temp.get("rate_mu_per_h", 0))
-        return first_fit(16, "T %s %s" % (r, left), "%s %s" % (r, left))
+        t = "T %s %s" % (rate(temp.get("rate_mu_per_h", 0)), left)
+        return t if len(t) <= 16 else t[2:]
     return "Basal " + rate(st.get("basal_mu_per_h", 0))
 
 
 def reservoir_text(st):
     """Units left and hours at the current rate, on 16 columns whatever the
-    numbers (999.999U and a low rate's 1000+ hours): the label shortens
+    numbers (999.999U, a slow rate's 1000+ hours): the label shortens
     first, then the hours turn into days."""
     res_mu = st.get("reservoir_mu")
-    amount = "?" if res_mu is None else units(res_mu) + "U"  # None: not filled in
+    t = "Res " + ("?" if res_mu is None else units(res_mu) + "U")  # None: not filled in
     hours = st.get("hours_left")
-    if hours is None:
-        return first_fit(16, "Res " + amount, "R " + amount)
-    h = int(hours)
-    left = "%dh" % h if h < 1000 else "%dd" % (h // 24)
-    return first_fit(16, "Res %s %s" % (amount, left), "R %s %s" % (amount, left),
-                     "R " + amount)
+    if hours is not None:
+        h = int(hours)
+        t += " %dh" % h if h < 1000 else " %dd" % (h // 24)
+    return t if len(t) <= 16 else "R" + t[3:]
 
 
 def bolus_text(bolus):
-    """Delivered/requested of the running bolus, never cut mid-number."""
-    done = units(bolus.get("delivered_mu", 0))
-    total = units(bolus.get("requested_mu", 0))
-    if bolus.get("kind") == "extended" or bolus.get("extended_left_mu"):
-        return first_fit(16, "Ext %s/%sU" % (done, total), "E %s/%sU" % (done, total),
-                         "E %s/%s" % (done, total), "E " + done + "U")
-    return first_fit(16, "Bolus %s/%sU" % (done, total), "B %s/%sU" % (done, total),
-                     "B %s/%s" % (done, total), "B " + done + "U")
+    """Delivered/requested of the running bolus, never cut mid-number: the
+    label shortens to one letter, then the unit goes."""
+    ext = bolus.get("kind") == "extended" or bolus.get("extended_left_mu")
+    t = "%s %s/%sU" % ("Ext" if ext else "Bolus", units(bolus.get("delivered_mu", 0)),
+                       units(bolus.get("requested_mu", 0)))
+    if len(t) > 16:
+        t = t[0] + t[t.index(" "):]
+    return t if len(t) <= 16 else t[:-1]
 
 
 def alarm_text(alarms):
