@@ -154,6 +154,15 @@ def run_scenario(seed, hours, engine_mod):
     rng = random.Random(seed)
     profile = random_profile(rng)
     cfg = default_cfg(profile)
+    # The ideal knows no limits, and since this round the engine holds basal
+    # back while a rolling 1 h / 24 h window is full: this run checks the
+    # step timeline where no window binds, so those two are at their
+    # ceilings (the caps have their own tests and the safety run).
+    from delivery import settings
+
+    cfg["limits"]["max_per_hour_mu"] = settings.CEILINGS["max_per_hour_mu"]
+    cfg["limits"]["max_per_24h_mu"] = settings.CEILINGS["max_per_24h_mu"]
+    cfg = settings.validate(cfg)
     wall_s = 1767225600 + rng.randrange(0, 86400)  # some day in 2026, any time
     eng = engine_mod.Engine(cfg, 0)
     eng.set_wall_clock(0, wall_s)
