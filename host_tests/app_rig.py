@@ -48,6 +48,47 @@ def boot(flash=None, wall_s=NOON_S, config=None, clock=None, watchdog_reset=Fals
     return pump, notes, flash, clock
 
 
+# ---- the serial console on this pump ---------------------------------------
+
+
+class Confirm:
+    """The device's "hold OK" as the console sees it: answers `answer` and
+    keeps every prompt it was asked."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.asked = []
+
+    async def __call__(self, prompt, timeout_ms):
+        self.asked.append(prompt)
+        return self.answer
+
+
+def console(answer=True):
+    """-> (console in JSON mode on a freshly booted pump, pump, flash, out
+    list the console writes into, Confirm)."""
+    from console.shell import Console
+
+    pump, _, flash, clock = boot()
+    out = []
+    confirm = Confirm(answer)
+    con = Console(pump, clock.now_ms, out.append, confirm)
+    con.set_json(True)
+    return con, pump, flash, out, confirm
+
+
+def reply(con, out, line):
+    """Run one console line; -> its one reply object (events are skipped)."""
+    from testkit import run_async
+
+    del out[:]
+    run_async(con.run_line(line))
+    objs = [json.loads(x) for x in "".join(out).split("\n") if x.strip().startswith("{")]
+    replies = [o for o in objs if "ok" in o]
+    assert len(replies) == 1, out
+    return replies[0]
+
+
 def kinds(flash_or_pump):
     pump = flash_or_pump
     return [r[3] for r in pump.journal.read().records]

@@ -2,39 +2,15 @@
 # The serial console on the real pump facade (engine, journal, alarms on
 # fake flash): what a maker types reaches the engine exactly, and every
 # refusal leaves the pump as it was.
-import json
 
-from app_rig import boot
-from console.shell import Console
-from testkit import run_async
-
-
-class Confirm:
-    def __init__(self, answer):
-        self.answer = answer
-        self.asked = []
-
-    async def __call__(self, prompt, timeout_ms):
-        self.asked.append(prompt)
-        return self.answer
+from app_rig import console, reply
 
 
 def _console(answer=True):
-    pump, _, flash, clock = boot()
-    out = []
-    confirm = Confirm(answer)
-    con = Console(pump, clock.now_ms, out.append, confirm)
-    con.set_json(True)
-    return con, pump, flash, out, confirm
+    return console(answer)
 
 
-def _reply(con, out, line):
-    del out[:]
-    run_async(con.run_line(line))
-    replies = [json.loads(x) for x in "".join(out).split("\n") if x.strip().startswith("{")]
-    replies = [r for r in replies if "ok" in r]
-    assert len(replies) == 1, out
-    return replies[0]
+_reply = reply
 
 
 def test_refill_then_status_reports_the_reservoir():

@@ -6,37 +6,14 @@
 # booted from fake flash, with a confirmer that records each question.
 import json
 
-from app_rig import boot
-from console.shell import Console
-from testkit import run_async
-
-
-class Confirm:
-    def __init__(self, answer=False):
-        self.answer = answer
-        self.asked = []
-
-    async def __call__(self, prompt, timeout_ms):
-        self.asked.append(prompt)
-        return self.answer
+from app_rig import console, reply
 
 
 def _rig(answer=False):
-    pump, _, flash, clock = boot()
-    out = []
-    confirm = Confirm(answer)
-    con = Console(pump, clock.now_ms, out.append, confirm)
-    con.set_json(True)
-    return con, pump, flash, out, confirm
+    return console(answer)
 
 
-def _reply(con, out, line):
-    del out[:]
-    run_async(con.run_line(line))
-    objs = [json.loads(x) for x in "".join(out).split("\r\n") if x.startswith("{")]
-    replies = [o for o in objs if "ok" in o]
-    assert len(replies) == 1, out
-    return replies[0]
+_reply = reply
 
 
 def _flash_cfg(flash):
