@@ -169,7 +169,10 @@ def test_mpremote_runs_code_and_lists_the_flash_of_the_simulated_board(tmp_path)
         code = link.stop()
     assert res.returncode == 0, res.stdout + res.stderr
     assert "42" in res.stdout and "config.json" in res.stdout, res.stdout
-    assert alive and code in (0, 3)
+    # The simulator ended cleanly: 0 or 3 (an alarm) when the REPL mpremote
+    # left ends with the key pipe, 130 (host.STOPPED_BY_USER) when stop()'s
+    # Ctrl-C reaches the firmware first; which comes first is a race.
+    assert alive and code in (0, 3, 130), code
 
 
 def _children(pid):
