@@ -279,6 +279,13 @@ class SimLink:
             except OSError:
                 pass
             self._k_w = None
+            try:
+                # A REPL ends with the pipe: let it exit on its own, or the
+                # Ctrl-C below can land while the interpreter is tearing
+                # down and kill it by the signal (exit -2) instead.
+                self.proc.wait(1)
+            except subprocess.TimeoutExpired:
+                pass
         if self.proc.poll() is None:
             try:
                 self.proc.send_signal(signal.SIGINT)
